@@ -1,0 +1,51 @@
+# Gradients Through Time: every command a reader or contributor needs.
+#   make serve   build, then serve with live reload on http://127.0.0.1:8000
+#   make test    every check: ruff, the snippet tests, the site build, the browser suite
+#   make build   strict build into site/
+#   make regen   re-run every snippet and rewrite tests/expected/ on purpose (prints the diff)
+#   make bench   build-time and gradient-measurement benchmarks, report in docs/generated/
+#   make clean   remove generated output (keeps .venv)
+
+PYTHON ?= python3
+export NO_MKDOCS_2_WARNING := 1
+VENV   := .venv
+BIN    := $(VENV)/bin
+LOCK   := requirements.lock
+# The stamp's name carries the lock file's hash: a changed lock reinstalls, an unchanged one is a no-op.
+STAMP  := $(VENV)/.installed-$(shell sha256sum $(LOCK) | cut -c1-16)
+
+.PHONY: serve build test regen bench clean venv browser
+
+venv: $(STAMP)
+
+$(STAMP): $(LOCK)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(LOCK)
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+serve: $(STAMP)
+	$(BIN)/python -m gtt.runner
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
+
+build: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir site
+
+# The browser suite needs Debian's Chromium; tools/ensure-chromium installs it where it can.
+browser:
+	@bash tools/ensure-chromium
+
+test: $(STAMP) browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+regen: $(STAMP)
+	$(BIN)/python -m gtt.runner --regen
+
+bench: $(STAMP)
+	$(BIN)/python -m gtt.bench
+
+clean:
+	rm -rf site build docs/generated .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

@@ -1,0 +1,60 @@
+"""Shared test set-up: snippets importable by name, figures headless and in the site's style."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # for `from support import ...`
+
+from gtt import runner  # noqa: E402
+
+PROJECT = runner.Project(ROOT)
+# Snippets import each other by name, as they do when the runner executes them.
+for folder in reversed(runner.snippet_dirs(PROJECT)):
+    sys.path.insert(0, str(folder))
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("MATPLOTLIBRC", str(PROJECT.style))
+
+
+@pytest.fixture(scope="session")
+def project() -> runner.Project:
+    return PROJECT
+
+
+def mkdocs_build(config: Path, site_dir: Path, **env: str) -> subprocess.CompletedProcess:
+    """Run ``mkdocs build --strict`` for ``config`` into ``site_dir``; return the finished process."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-f",
+            str(config),
+            "-d",
+            str(site_dir),
+        ],
+        cwd=config.parent,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **env},
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The site, built once per test session exactly as `make build` builds it."""
+    site = tmp_path_factory.mktemp("site")
+    proc = mkdocs_build(ROOT / "mkdocs.yml", site)
+    if proc.returncode != 0:
+        pytest.fail(f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}", pytrace=False)
+    return site

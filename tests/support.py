@@ -1,0 +1,29 @@
+"""Small helpers the test modules share."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def expected_output(rel: str) -> str:
+    """The committed output of a snippet, e.g. ``expected_output("first_look/norm_decay")``."""
+    return (ROOT / "tests" / "expected" / f"{rel}.txt").read_text(encoding="utf-8")
+
+
+def copy_project(dst: Path, *, with_generated: bool = True) -> Path:
+    """Copy what a build needs (not the venv, not site/) into ``dst``; return ``dst``."""
+
+    def skip(folder: str, names: list[str]) -> set[str]:
+        skipped = {"__pycache__"} & set(names)
+        if not with_generated and Path(folder) == ROOT / "docs":
+            skipped.add("generated")
+        return skipped
+
+    for name in ("gtt", "snippets", "docs", "tests", "tools"):
+        shutil.copytree(ROOT / name, dst / name, ignore=skip)
+    for name in ("mkdocs.yml", "pyproject.toml"):
+        shutil.copy(ROOT / name, dst / name)
+    return dst

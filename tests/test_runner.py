@@ -1,0 +1,195 @@
+"""The runner on a tiny throw-away project: run, cache, compare, regen, collect failures."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gtt import runner
+
+
+def make_project(tmp_path: Path, snippets: dict[str, str]) -> runner.Project:
+    """A project in tmp_path holding the given snippets (path -> source) and the real style."""
+    project = runner.Project(tmp_path)
+    (tmp_path / "gtt").mkdir()
+    shutil.copy(runner.Project().style, project.style)
+    for rel, source in snippets.items():
+        path = project.snippets / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source), encoding="utf-8")
+    return project
+
+
+def quiet(project: runner.Project, **kwargs) -> list[runner.Result]:
+    return runner.run(project, log=lambda _: None, jobs=2, **kwargs)
+
+
+HELLO = 'print("hello", 6 * 7)\n'
+FIGURE = """
+import matplotlib.pyplot as plt
+fig, ax = plt.subplots()
+ax.plot([0, 1, 2], [1, 10, 100])
+ax.set_yscale("log")
+fig.savefig("plotter.svg", metadata={"Date": None})
+print("saved")
+"""
+
+
+def test_regen_writes_expected_then_a_plain_run_passes(tmp_path):
+    project = make_project(tmp_path, {"ch/hello.py": HELLO})
+    with pytest.raises(runner.RunnerError, match="no committed output"):
+        quiet(project)
+    [result] = quiet(project, regen=True)
+    assert "hello 42" in result.changed[0]
+    assert (project.expected / "ch" / "hello.txt").read_text() == "hello 42\n"
+    assert (project.generated / "ch" / "hello.txt").read_text() == "hello 42\n"
+    [result] = quiet(project)
+    assert result.status == "cached"
+
+
+def test_unchanged_snippet_is_not_rerun_and_changed_one_is(tmp_path):
+    project = make_project(tmp_path, {"ch/hello.py": HELLO, "ch/other.py": "print(1)\n"})
+    quiet(project, regen=True)
+    assert {r.status for r in quiet(project)} == {"cached"}
+    (project.snippets / "ch" / "hello.py").write_text('print("hello", 6 * 7)  # same output\n')
+    statuses = {r.job.name: r.status for r in quiet(project)}
+    assert statuses == {"hello": "ran", "other": "cached"}
+
+
+def test_changing_an_imported_helper_reruns_its_importers(tmp_path):
+    project = make_project(
+        tmp_path,
+        {
+            "a/helper_mod.py": "VALUE = 3\n",
+            "b/user.py": "from helper_mod import VALUE\nprint(VALUE)\n",
+            "b/loner.py": "print(0)\n",
+        },
+    )
+    quiet(project, regen=True)
+    (project.snippets / "a" / "helper_mod.py").write_text("VALUE = 4\n")
+    with pytest.raises(runner.RunnerError) as failure:
+        quiet(project)
+    assert "snippets/b/user.py: output differs" in str(failure.value)
+    assert "-3\n+4" in str(failure.value)
+    assert "loner" not in str(failure.value)
+
+
+def test_changed_number_fails_with_a_diff_naming_the_snippet(tmp_path):
+    project = make_project(tmp_path, {"ch/hello.py": HELLO})
+    quiet(project, regen=True)
+    (project.snippets / "ch" / "hello.py").write_text('print("hello", 6 * 8)\n')
+    with pytest.raises(runner.RunnerError) as failure:
+        quiet(project)
+    message = str(failure.value)
+    assert "snippets/ch/hello.py: output differs from tests/expected/ch/hello.txt" in message
+    assert "-hello 42\n+hello 48" in message
+    assert "make regen" in message
+
+
+def test_all_failures_are_collected_before_failing(tmp_path):
+    project = make_project(
+        tmp_path,
+        {
+            "ch/crash.py": "raise SystemExit('boom: bad constant')\n",
+            "ch/drift.py": "print(2)\n",
+            "ch/fine.py": "print(3)\n",
+        },
+    )
+    (project.expected / "ch").mkdir(parents=True)
+    (project.expected / "ch" / "drift.txt").write_text("1\n")
+    (project.expected / "ch" / "fine.txt").write_text("3\n")
+    with pytest.raises(runner.RunnerError) as failure:
+        quiet(project)
+    message = str(failure.value)
+    assert "2 problem(s) in 2 job(s)" in message
+    assert "snippets/ch/crash.py: exited with status 1" in message
+    assert "boom: bad constant" in message
+    assert "snippets/ch/drift.py: output differs" in message
+    # The good snippet still produced its output.
+    assert (project.generated / "ch" / "fine.txt").read_text() == "3\n"
+
+
+def test_figures_are_collected_and_byte_stable(tmp_path):
+    project = make_project(tmp_path, {"ch/plotter.py": FIGURE})
+    quiet(project, regen=True)
+    svg = project.generated / "ch" / "plotter.svg"
+    first = svg.read_bytes()
+    quiet(project, force=True)
+    assert svg.read_bytes() == first
+    assert b"<svg" in first
+    assert b"<dc:date>" not in first
+
+
+def test_unchanged_output_is_not_rewritten(tmp_path):
+    project = make_project(tmp_path, {"ch/hello.py": HELLO})
+    quiet(project, regen=True)
+    out = project.generated / "ch" / "hello.txt"
+    stamp = out.stat().st_mtime_ns
+    quiet(project, force=True)
+    assert out.stat().st_mtime_ns == stamp
+
+
+def test_outputs_must_carry_the_snippet_name(tmp_path):
+    project = make_project(tmp_path, {"ch/sloppy.py": 'open("figure.svg", "w").write("x")\n'})
+    with pytest.raises(runner.RunnerError, match=r"wrote 'figure.svg'.*named sloppy\*"):
+        quiet(project, regen=True)
+
+
+def test_timeout_is_reported(tmp_path):
+    project = make_project(tmp_path, {"ch/slow.py": "import time\ntime.sleep(30)\n"})
+    with pytest.raises(runner.RunnerError, match=r"slow\.py: timed out after 1 s"):
+        quiet(project, timeout=1)
+
+
+def test_duplicate_names_are_refused(tmp_path):
+    project = make_project(tmp_path, {"a/same.py": HELLO, "b/same.py": HELLO})
+    with pytest.raises(runner.RunnerError, match="two snippets are both named 'same'"):
+        quiet(project)
+
+
+def test_tampered_output_is_regenerated(tmp_path):
+    project = make_project(tmp_path, {"ch/hello.py": HELLO})
+    quiet(project, regen=True)
+    (project.generated / "ch" / "hello.txt").write_text("edited by hand\n")
+    [result] = quiet(project)
+    assert result.status == "ran"
+    assert (project.generated / "ch" / "hello.txt").read_text() == "hello 42\n"
+
+
+def test_stale_outputs_are_pruned(tmp_path):
+    project = make_project(tmp_path, {"ch/hello.py": HELLO, "ch/gone.py": "print(0)\n"})
+    quiet(project, regen=True)
+    (project.snippets / "ch" / "gone.py").unlink()
+    quiet(project)
+    assert not (project.generated / "ch" / "gone.txt").exists()
+    assert (project.generated / "ch" / "hello.txt").exists()
+
+
+def test_timing_table_lists_every_job(tmp_path):
+    project = make_project(tmp_path, {"ch/hello.py": HELLO, "ch/other.py": "print(1)\n"})
+    quiet(project, regen=True)
+    table = (project.generated / "_runner" / "timings.md").read_text()
+    assert "`snippets/ch/hello.py`" in table and "`snippets/ch/other.py`" in table
+    assert "2 ran, 0 cached" in table
+
+
+def test_unknown_only_name_and_bad_jobs_are_clear_errors(tmp_path, monkeypatch):
+    project = make_project(tmp_path, {"ch/hello.py": HELLO})
+    with pytest.raises(runner.RunnerError, match="no snippet or lab named nope"):
+        quiet(project, only=["nope"])
+    monkeypatch.setenv("GTT_JOBS", "zero")
+    with pytest.raises(runner.RunnerError, match="GTT_JOBS must be a positive integer"):
+        runner.default_jobs()
+
+
+def test_command_line_reports_failure_with_status_1(capsys, tmp_path):
+    make_project(tmp_path, {"ch/hello.py": HELLO})
+    root = ["--root", str(tmp_path)]
+    assert runner.main([*root, "--jobs", "1"]) == 1
+    assert "no committed output" in capsys.readouterr().err
+    assert runner.main([*root, "--regen"]) == 0
+    assert runner.main(root) == 0
+    assert (tmp_path / "tests" / "expected" / "ch" / "hello.txt").read_text() == "hello 42\n"
