@@ -27,3 +27,18 @@ def copy_project(dst: Path, *, with_generated: bool = True) -> Path:
     for name in ("mkdocs.yml", "pyproject.toml"):
         shutil.copy(ROOT / name, dst / name)
     return dst
+
+
+def site_pages() -> list[str]:
+    """URL path of every page the site builds, from its sources (``""`` is the home page)."""
+    docs = ROOT / "docs"
+    urls = []
+    for page in sorted(docs.rglob("*.md")):
+        rel = page.relative_to(docs)
+        if rel.parts[0] == "generated":
+            continue
+        stem = rel.with_suffix("").as_posix()
+        urls.append("" if stem == "index" else stem.removesuffix("/index") + "/")
+    for lab in sorted((docs / "labs").glob("*.py")):
+        urls.append(f"generated/labs/{lab.stem}/")
+    return urls
