@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -28,3 +29,20 @@ def on_pre_build(config, **kwargs) -> None:
         runner.run(runner.Project(Path(config["config_file_path"]).resolve().parent), log=log.info)
     except runner.RunnerError as exc:
         raise PluginError(f"snippet runner failed\n{exc}") from None
+
+
+# nbconvert's template adds a MathJax loader (empty src here; the site renders math with its
+# own KaTeX), MathJax's config, and a Mermaid loader that imports from a CDN. Labs need none.
+NOTEBOOK_SCRIPTS = re.compile(
+    r'<script src="">\s*</script>'
+    r'|<script type="text/x-mathjax-config">.*?</script>'
+    r'|<script type="module">\s*document\.addEventListener\("DOMContentLoaded", async \(\) => \{'
+    r'\s*const diagrams = document\.querySelectorAll\("\.jp-Mermaid.*?</script>',
+    re.S,
+)
+
+
+def on_post_page(output: str, page, config) -> str:
+    if page.file.src_uri.endswith(".ipynb"):
+        return NOTEBOOK_SCRIPTS.sub("", output)
+    return output

@@ -3,6 +3,7 @@
 Labs live in docs/labs/ as jupytext percent-format .py files (no outputs in git). The
 runner calls this in a worker process; any failing cell fails the run with its traceback.
 The written notebook is byte-stable: cell ids are numbered and no timings are recorded.
+Cells tagged ``solution`` are worked solutions: hidden by default in Jupyter, folded on the site.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+SOLUTION_TAG = "solution"
 KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 
@@ -25,6 +27,9 @@ def execute_lab(source: Path, target: Path, timeout: float = 600) -> None:
     notebook.metadata.pop("jupytext", None)
     for number, cell in enumerate(notebook.cells):
         cell.id = f"cell-{number}"
+        if SOLUTION_TAG in cell.metadata.get("tags", []):
+            # Folded by default in Jupyter too: readers try the exercise first.
+            cell.metadata["jupyter"] = {"source_hidden": True, "outputs_hidden": True}
     client = NotebookClient(
         notebook,
         timeout=int(timeout),

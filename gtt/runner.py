@@ -191,6 +191,8 @@ def cache_key(job: Job, modules: dict[str, Path], versions: dict[str, str]) -> s
         digest.update(path.relative_to(job.project.root).as_posix().encode())
         digest.update(path.read_bytes())
     digest.update(job.project.style.read_bytes())
+    if job.kind == "lab":  # how a lab is executed is part of its result
+        digest.update((job.project.root / "gtt" / "labs.py").read_bytes())
     digest.update(json.dumps(versions, sort_keys=True).encode())
     return digest.hexdigest()
 
@@ -268,6 +270,7 @@ def execute(job: Job, workdir: Path, timeout: float) -> tuple[bytes, list[str]]:
             str(workdir / f"{job.name}.ipynb"),
         ]
         env["PYTHONPATH"] = os.pathsep.join([str(job.project.root), env["PYTHONPATH"]])
+        env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures inline
     try:
         proc = subprocess.run(
             cmd, cwd=workdir, env=env, capture_output=True, timeout=timeout, check=False

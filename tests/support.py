@@ -22,7 +22,7 @@ def copy_project(dst: Path, *, with_generated: bool = True) -> Path:
             skipped.add("generated")
         return skipped
 
-    for name in ("gtt", "snippets", "docs", "tests", "tools"):
+    for name in ("gtt", "snippets", "docs", "tests", "tools", "overrides"):
         shutil.copytree(ROOT / name, dst / name, ignore=skip)
     for name in ("mkdocs.yml", "pyproject.toml"):
         shutil.copy(ROOT / name, dst / name)

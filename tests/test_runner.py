@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import textwrap
 from pathlib import Path
@@ -193,3 +194,21 @@ def test_command_line_reports_failure_with_status_1(capsys, tmp_path):
     assert runner.main([*root, "--regen"]) == 0
     assert runner.main(root) == 0
     assert (tmp_path / "tests" / "expected" / "ch" / "hello.txt").read_text() == "hello 42\n"
+
+
+def test_labs_run_in_a_fresh_kernel_and_a_failing_cell_fails_the_run(tmp_path):
+    project = make_project(tmp_path, {})
+    shutil.copy(runner.ROOT / "gtt" / "labs.py", tmp_path / "gtt" / "labs.py")
+    project.labs.mkdir(parents=True)
+    (project.labs / "good.py").write_text(
+        '# %%\nx = 6 * 7\nprint(x)\n\n# %% tags=["solution"]\nx\n'
+    )
+    (project.labs / "bad.py").write_text('# %%\nraise ValueError("cell boom")\n')
+    with pytest.raises(runner.RunnerError) as failure:
+        quiet(project)
+    message = str(failure.value)
+    assert "1 problem(s) in 1 job(s)" in message
+    assert "docs/labs/bad.py: exited with status 1" in message and "cell boom" in message
+    cells = json.loads((project.generated / "labs" / "good.ipynb").read_text())["cells"]
+    assert cells[0]["outputs"][0]["text"] == ["42\n"]
+    assert cells[1]["metadata"]["jupyter"]["source_hidden"] is True
