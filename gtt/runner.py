@@ -44,6 +44,11 @@ LIBRARIES = ("numpy", "torch", "matplotlib", "nbclient", "ipykernel", "jupytext"
 DEFAULT_TIMEOUT = 600.0
 MANIFEST = ".runner-cache.json"
 TIMINGS = "_runner"
+BENCH_REPORT = "_bench/report.md"
+BENCH_PLACEHOLDER = (
+    '!!! info "No benchmark report in this build"\n'
+    "    `make bench` has not been run on the machine that built this copy of the site.\n"
+)
 
 
 class RunnerError(Exception):
@@ -370,13 +375,16 @@ def run_job(
 
 
 def prune(project: Project, manifest: dict[str, dict], jobs: list[Job]) -> None:
-    """Remove generated files no current job claims (a renamed figure, a deleted snippet)."""
+    """Remove generated files no job claims (a renamed figure, a deleted snippet).
+
+    Folders named ``_*`` hold reports about the build itself (timings, ``make bench``)."""
     claimed = set()
     for job in jobs:
         for name in manifest.get(job.rel, {}).get("files", {}):
             claimed.add((job.out_dir / name).resolve())
     for path in project.generated.rglob("*"):
-        keep = not path.is_file() or path.name == MANIFEST or TIMINGS in path.parts
+        rel = path.relative_to(project.generated)
+        keep = not path.is_file() or path.name == MANIFEST or rel.parts[0].startswith("_")
         if not keep and path.resolve() not in claimed:
             path.unlink()
 
@@ -450,6 +458,9 @@ def run(
     if not wanted:
         prune(project, manifest, all_jobs)
     write_if_changed(project.generated / TIMINGS / "timings.md", timing_table(results).encode())
+    bench = project.generated / BENCH_REPORT
+    if not bench.exists():  # the "How this site is built" page includes it
+        write_if_changed(bench, BENCH_PLACEHOLDER.encode())
     write_if_changed(
         project.generated / TIMINGS / "timings.json",
         json.dumps(
