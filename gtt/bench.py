@@ -1,0 +1,412 @@
+"""How fast the site builds, and how heavy its pages are: ``make bench``.
+
+Measures, on a scratch copy of this checkout (the working tree is never touched):
+
+* cold build (empty docs/generated/, every snippet, lab and benchmark run), warm build
+  (nothing changed) and a build with execution switched off (``GTT_NO_EXEC=1``), each the
+  median of several runs, and the warm/no-exec ratio;
+* a text-only edit under ``mkdocs serve``: seconds from saving a page to the rebuilt site,
+  and which jobs re-ran (none should);
+* a snippet edit: which jobs re-ran (only that snippet should);
+* each job's execution time (the runner's timing table, from the cold build);
+* per-timestep gradient norms, one backward pass against T separate ones;
+* each page's total transfer in Chromium (HTML, CSS, JS, fonts, math, figures) and every
+  figure's size.
+
+Writes docs/generated/_bench/report.md (shown on the "How this site is built" page) and
+report.json. Targets are checked and reported, never asserted: this is not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from gtt import runner
+
+ROOT = runner.ROOT
+REPORT_DIR = ROOT / "docs" / "generated" / "_bench"
+COPY_PARTS = (
+    "gtt",
+    "snippets",
+    "docs",
+    "tests",
+    "tools",
+    "overrides",
+    "mkdocs.yml",
+    "pyproject.toml",
+)
+SUMMARY = re.compile(r"runner: (\d+) jobs, (\d+) cached, (\d+) executed")
+RAN = re.compile(r"ran\s+(\S+)\s+\(")
+TARGETS = {
+    "warm_ratio": 1.2,
+    "serve_edit_seconds": 3.0,
+    "cold_seconds": 240.0,
+    "page_bytes": 1.5e6,
+    "figure_bytes": 200e3,
+}
+
+
+@dataclass
+class Build:
+    seconds: float
+    ran: list[str]
+    log: str
+
+
+@dataclass
+class Report:
+    machine: dict[str, str] = field(default_factory=dict)
+    builds: dict[str, list[float]] = field(default_factory=dict)
+    ran: dict[str, list[str]] = field(default_factory=dict)
+    serve_edit: list[float] = field(default_factory=list)
+    jobs: list[dict] = field(default_factory=list)
+    grad_speedup: list[dict] = field(default_factory=list)
+    pages: list[dict] = field(default_factory=list)
+    figures: list[dict] = field(default_factory=list)
+
+
+def machine() -> dict[str, str]:
+    """What the numbers were measured on."""
+    cpu = platform.processor() or "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        match = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
+        cpu = match.group(1).strip() if match else cpu
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kb = int(re.search(r"MemTotal:\s+(\d+)", meminfo.read_text()).group(1))
+        memory = f"{kb / 2**20:.0f} GiB"
+    info = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "memory": memory,
+        "system": f"{platform.system()} {platform.release()}",
+        "runner workers": str(runner.default_jobs()),
+    }
+    info.update(runner.library_versions())
+    return info
+
+
+def copy_checkout(dst: Path) -> Path:
+    """A scratch copy of what a build needs, without any generated output or cache."""
+    for name in COPY_PARTS:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(
+                src, dst / name, ignore=shutil.ignore_patterns("generated", "__pycache__")
+            )
+        else:
+            shutil.copy(src, dst / name)
+    return dst
+
+
+def build(where: Path, **env: str) -> Build:
+    """One ``mkdocs build --strict`` in ``where``; its wall time and the jobs it ran."""
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(where / "site")],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **env},
+        check=False,
+    )
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: build failed in {where}:\n{proc.stderr[-3000:]}")
+    return Build(seconds, RAN.findall(proc.stderr), proc.stderr)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve_edit(where: Path, runs: int) -> tuple[list[float], list[str]]:
+    """Seconds from saving a Markdown page to `mkdocs serve` having rebuilt the site."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=where,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        start_new_session=True,
+    )
+    lines: list[str] = []
+
+    def wait_for(pattern: str, after: int, timeout: float = 120) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            lines.append(line)
+            if re.search(pattern, line):
+                return len(lines)
+        raise SystemExit(f"bench: mkdocs serve never logged {pattern!r}:\n{''.join(lines)}")
+
+    seconds, ran = [], []
+    try:
+        seen = wait_for(r"Serving on", 0)
+        page = where / "docs" / "index.md"
+        for i in range(runs):
+            time.sleep(1.5)  # let the watcher settle
+            start = time.perf_counter()
+            with page.open("a", encoding="utf-8") as handle:
+                handle.write(f"\n<!-- bench edit {i} -->\n")
+            seen = wait_for(r"Reloading browsers|Documentation built", seen)
+            seconds.append(time.perf_counter() - start)
+        ran = RAN.findall("".join(lines))
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    return seconds, ran
+
+
+def snippet_edit(where: Path) -> list[str]:
+    """Touch one snippet's comment and rebuild: the jobs that re-ran."""
+    snippet = where / "snippets" / "first_look" / "norm_decay.py"
+    snippet.write_text(snippet.read_text() + "\n# bench: a comment changes the hash only\n")
+    return build(where).ran
+
+
+def grad_speedup(lengths: tuple[int, ...] = (50, 100, 200, 400), repeats: int = 5) -> list[dict]:
+    """Per-timestep gradient norms: the site's one-pass method against T separate passes."""
+    import torch
+
+    for folder in runner.snippet_dirs(runner.Project(ROOT)):
+        sys.path.insert(0, str(folder))
+    import step_grads  # a snippet: importable once its folder is on the path
+
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    cell = torch.nn.RNNCell(8, 64)
+    rows = []
+    for T in lengths:
+        x = torch.randn(16, T, 8)
+        timings = {}
+        for name, method in (
+            ("one_pass_ms", step_grads.per_step_grad_norms),
+            ("many_passes_ms", step_grads.per_step_grad_norms_loop),
+        ):
+            samples = []
+            for _ in range(repeats):
+                states = step_grads.unroll(cell, x)
+                loss = states[-1].pow(2).sum()
+                start = time.perf_counter()
+                method(loss, states)
+                samples.append((time.perf_counter() - start) * 1e3)
+            timings[name] = statistics.median(samples)
+        rows.append({"T": T, **timings})
+    return rows
+
+
+def speedup_table(rows: list[dict]) -> str:
+    """Markdown table of the one-pass speed-up (the vanishing chapter includes it)."""
+    lines = [
+        "| T | one backward pass (ms) | T backward passes (ms) | speed-up |",
+        "|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        ratio = row["many_passes_ms"] / row["one_pass_ms"]
+        lines.append(
+            f"| {row['T']} | {row['one_pass_ms']:.1f} | {row['many_passes_ms']:.1f} | {ratio:.0f}× |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+PAGE_WEIGHT = """() => performance.getEntriesByType("resource").concat(
+  performance.getEntriesByType("navigation")).map(e => ({name: e.name, bytes: e.encodedBodySize}))"""
+
+
+def page_weights(site: Path) -> list[dict]:
+    """Bytes each page transfers in Chromium, from the Resource Timing entries."""
+    chromium = Path(os.environ.get("GTT_CHROMIUM", "/usr/bin/chromium"))
+    if not chromium.exists():
+        return []
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    pages = sorted(p.relative_to(site).parent.as_posix() for p in site.rglob("index.html"))
+    out = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=str(chromium), args=["--no-sandbox", "--disable-gpu"]
+            )
+            for path in pages:
+                page = browser.new_page()
+                url = f"http://127.0.0.1:{server.server_port}/{'' if path == '.' else path + '/'}"
+                page.goto(url, wait_until="networkidle")
+                page.wait_for_timeout(300)
+                entries = page.evaluate(PAGE_WEIGHT)
+                out.append(
+                    {
+                        "page": "/" if path == "." else f"/{path}/",
+                        "bytes": sum(e["bytes"] for e in entries),
+                        "requests": len(entries),
+                    }
+                )
+                page.close()
+            browser.close()
+    finally:
+        server.shutdown()
+    return out
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def markdown(report: Report) -> str:
+    """The report as Markdown, for the 'How this site is built' page."""
+    b = {k: median(v) for k, v in report.builds.items()}
+    ratio = b["warm"] / b["no-exec"]
+    lines = [
+        f"Measured by `make bench` on {report.machine['date']}.",
+        "",
+        "| target | measured | |",
+        "|---|---|---|",
+        f"| warm build within {TARGETS['warm_ratio']}× of a no-execution build "
+        f"| {b['warm']:.2f} s vs {b['no-exec']:.2f} s: **{ratio:.2f}×** "
+        f"| {verdict(ratio <= TARGETS['warm_ratio'])} |",
+        f"| text-only edit under `mkdocs serve` rebuilt in < {TARGETS['serve_edit_seconds']:.0f} s, "
+        "no job re-run "
+        f"| {median(report.serve_edit):.2f} s; re-ran: {', '.join(report.ran['serve']) or 'nothing'} "
+        f"| {verdict(median(report.serve_edit) < TARGETS['serve_edit_seconds'] and not report.ran['serve'])} |",
+        f"| snippet edit re-runs only that snippet "
+        f"| re-ran: {', '.join(report.ran['snippet']) or 'nothing'} "
+        f"| {verdict(report.ran['snippet'] == ['snippets/first_look/norm_decay.py'])} |",
+        f"| cold build < {TARGETS['cold_seconds'] / 60:.0f} min on {report.machine['cores']} cores "
+        f"| {b['cold']:.0f} s | {verdict(b['cold'] < TARGETS['cold_seconds'])} |",
+    ]
+    heavy = [p for p in report.pages if p["bytes"] > TARGETS["page_bytes"]]
+    big = [f for f in report.figures if f["bytes"] > TARGETS["figure_bytes"]]
+    if report.pages:
+        largest = max(report.pages, key=lambda p: p["bytes"])
+        lines.append(
+            f"| every page < {TARGETS['page_bytes'] / 1e6:.1f} MB transferred "
+            f"| largest: `{largest['page']}`, {largest['bytes'] / 1e6:.2f} MB "
+            f"| {verdict(not heavy)} |"
+        )
+    if report.figures:
+        largest = max(report.figures, key=lambda f: f["bytes"])
+        lines.append(
+            f"| every figure < {TARGETS['figure_bytes'] / 1e3:.0f} kB "
+            f"| largest: `{largest['figure']}`, {largest['bytes'] / 1e3:.0f} kB "
+            f"| {verdict(not big)} |"
+        )
+    lines += ["", "**Builds** (seconds; median of the runs listed)", ""]
+    lines += ["| build | median | runs |", "|---|---:|---|"]
+    for name, values in report.builds.items():
+        lines.append(f"| {name} | {median(values):.2f} | {', '.join(f'{v:.2f}' for v in values)} |")
+    if report.grad_speedup:
+        lines += [
+            "",
+            "**Per-timestep gradient norms**: one backward pass against T separate passes "
+            "(tanh RNN cell, hidden 64, batch 16, one thread, median of 5)",
+            "",
+            speedup_table(report.grad_speedup).rstrip("\n"),
+        ]
+    if report.jobs:
+        lines += ["", "**Execution time of each job** (cold build)", ""]
+        lines += ["| job | seconds |", "|---|---:|"]
+        for job in sorted(report.jobs, key=lambda j: -j["seconds"]):
+            lines.append(f"| `{job['job']}` | {job['seconds']:.1f} |")
+    if report.pages:
+        lines += ["", "**Page weight** (bytes transferred in Chromium)", ""]
+        lines += ["| page | kB | requests |", "|---|---:|---:|"]
+        for page in report.pages:
+            lines.append(f"| `{page['page']}` | {page['bytes'] / 1e3:.0f} | {page['requests']} |")
+    lines += ["", "**Machine**", "", "| | |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in report.machine.items()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gtt.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per warm/no-exec/serve timing")
+    parser.add_argument(
+        "--cold-runs", type=int, default=1, help="cold builds (each runs everything)"
+    )
+    args = parser.parse_args(argv)
+    if args.runs < 1 or args.cold_runs < 1:
+        parser.error("--runs and --cold-runs must be at least 1")
+
+    report = Report(machine=machine())
+    with tempfile.TemporaryDirectory(prefix="gtt-bench-") as tmp:
+        cold = []
+        for i in range(args.cold_runs):
+            where = copy_checkout(Path(tmp) / f"cold{i}")
+            print(f"bench: cold build {i + 1}/{args.cold_runs} ...", flush=True)
+            cold.append(build(where))
+        where = Path(tmp) / "cold0"
+        report.builds["cold"] = [c.seconds for c in cold]
+        report.jobs = json.loads((where / "docs/generated/_runner/timings.json").read_text())
+        print("bench: warm and no-exec builds ...", flush=True)
+        warm = [build(where) for _ in range(args.runs)]
+        report.builds["warm"] = [w.seconds for w in warm]
+        report.builds["no-exec"] = [build(where, GTT_NO_EXEC="1").seconds for _ in range(args.runs)]
+        print("bench: text edit under mkdocs serve ...", flush=True)
+        report.serve_edit, report.ran["serve"] = serve_edit(where, args.runs)
+        print("bench: snippet edit ...", flush=True)
+        report.ran["snippet"] = snippet_edit(where)
+        print("bench: page weights ...", flush=True)
+        report.pages = page_weights(where / "site")
+        report.figures = [
+            {"figure": p.relative_to(where / "site").as_posix(), "bytes": p.stat().st_size}
+            for p in sorted((where / "site" / "generated").rglob("*.svg"))
+        ]
+    print("bench: gradient-norm speed-up ...", flush=True)
+    report.grad_speedup = grad_speedup()
+
+    REPORT_DIR.mkdir(parents=True, exist_ok=True)
+    text = markdown(report)
+    (REPORT_DIR / "report.md").write_text(text, encoding="utf-8")
+    speedup = speedup_table(report.grad_speedup)
+    (REPORT_DIR / "grad_speedup.md").write_text(
+        f"{speedup}\nMeasured by `make bench` on {report.machine['date']}, {report.machine['cpu']}.\n",
+        encoding="utf-8",
+    )
+    (REPORT_DIR / "report.json").write_text(json.dumps(report.__dict__, indent=1), encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
