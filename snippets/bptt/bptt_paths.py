@@ -1,0 +1,139 @@
+"""BPTT as a sum over time of products of Jacobians, written out term by term.
+
+For a loss on the last state only, L = L(y_T), the recurrent matrix is used once per step,
+and its gradient is one term per use:
+
+    dL/dW_hh = sum_{k=1..T} diag(phi'(z_k)) (J_T ... J_{k+1})^T W_hy^T e_T  h_{k-1}^T,
+    J_j = dh_j/dh_{j-1} = diag(phi'(z_j)) W_hh,    e_T = dL/dy_T.
+
+The term for step k carries T - k Jacobians. The read-out W_hy is used once, next to the
+loss, so its gradient is a single term with no Jacobian at all: e_T h_T^T.
+
+This file builds every term explicitly, checks that they add up to what the recursive
+backward pass in rnn_numpy.py returns, and measures how much each term contributes.
+
+Run: python bptt_paths.py   (prints the table, writes bptt_paths.svg)
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+from rnn_numpy import (
+    Params,
+    Trace,
+    backward,
+    derivative,
+    forward,
+    init_params,
+    output_errors,
+    step_jacobian,
+)
+
+T = 30
+SHOWN = (0, 1, 2, 5, 10, 20, 28)  # Jacobian factors in the terms printed (k = 1 is 0: h_0 = 0)
+SIZES = {"input_size": 3, "hidden_size": 16, "output_size": 1}
+
+
+# --8<-- [start:terms]
+def recurrent_terms(params: Params, trace: Trace, target: np.ndarray) -> list[np.ndarray]:
+    """The T terms of dL/dW_hh for a loss at the last step; term k-1 is W_hh's use at step k."""
+    T = len(trace.zs)
+    e_T = output_errors(trace, target, "last")[-1]  # dL/dy_T = y_T - y* (shape checked)
+    grad_h = params.W_hy.T @ e_T  # dL/dh_T
+    terms = [None] * T
+    for k in range(T, 0, -1):  # grad_h is (J_T ... J_{k+1})^T dL/dh_T at this point
+        dz = derivative(trace.zs[k - 1], trace.activation) * grad_h  # dL/dz_k
+        terms[k - 1] = np.outer(dz, trace.hs[k - 1])
+        grad_h = step_jacobian(params, trace.zs[k - 1], trace.activation).T @ grad_h
+    return terms
+
+
+# --8<-- [end:terms]
+
+
+def explicit_term(params: Params, trace: Trace, target: np.ndarray, k: int) -> np.ndarray:
+    """Term k on its own: the full Jacobian product J_T ... J_{k+1}, built as a matrix."""
+    T = len(trace.zs)
+    P = np.eye(params.sizes[1])
+    for j in range(k + 1, T + 1):
+        P = step_jacobian(params, trace.zs[j - 1], trace.activation) @ P  # dh_T/dh_k
+    e_T = output_errors(trace, target, "last")[-1]
+    dz = derivative(trace.zs[k - 1], trace.activation) * (P.T @ params.W_hy.T @ e_T)
+    return np.outer(dz, trace.hs[k - 1])
+
+
+# --8<-- [start:note004]
+def total_from_direct(params: Params, trace: Trace, direct: np.ndarray) -> np.ndarray:
+    """dL/dh_t = sum_{k >= t} (J_k ... J_{t+1})^T (direct dL/dh_k), for every t (rows)."""
+    T, H = trace.zs.shape
+    total = np.zeros((T, H))
+    for t in range(1, T + 1):
+        P = np.eye(H)  # dh_k/dh_t, starting at k = t
+        for k in range(t, T + 1):
+            if k > t:
+                P = step_jacobian(params, trace.zs[k - 1], trace.activation) @ P
+            total[t - 1] += P.T @ direct[k - 1]
+    return total
+
+
+# --8<-- [end:note004]
+
+
+def plot(shares: dict[str, np.ndarray], readout_share: float, path: str = "bptt_paths.svg") -> None:
+    """Size of each term of dL/dW_hh against its distance from the loss, log scale."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    distance = np.arange(T - 1)  # T - k for k = T, ..., 2 (the k = 1 term is zero: h_0 = 0)
+    for label, norms in shares.items():
+        ax.plot(distance, norms[:0:-1], marker="o", ms=3, label=f"∂L/∂W_hh, {label}")
+    ax.plot([0], [readout_share], "s", ms=7, color="0.2", label="∂L/∂W_hy: one term, no Jacobian")
+    ax.set_yscale("log")
+    ax.set_xlabel("Jacobian factors in the term  (T − k, steps between W_hh's use and the loss)")
+    ax.set_ylabel("‖term‖ (log scale)")
+    ax.set_title(f"Terms of ∂L/∂W_hh for a loss at step T = {T}")
+    ax.legend(loc="lower left", fontsize="small")
+    fig.savefig(path, metadata={"Date": None})
+    plt.close(fig)
+
+
+# --8<-- [start:main]
+if __name__ == "__main__":
+    rng = np.random.default_rng(0)
+    xs = rng.standard_normal((T, SIZES["input_size"]))
+    target = rng.standard_normal(SIZES["output_size"])
+    shares, readout = {}, None
+    for activation in ("tanh", "sigmoid"):
+        params = init_params(**SIZES, recurrent_scale=1.0, seed=0)
+        trace = forward(params, xs, activation=activation)
+        terms = recurrent_terms(params, trace, target)
+        grads, _ = backward(params, trace, target, loss_at="last")
+        gap = np.abs(sum(terms) - grads.W_hh).max()
+        gap_explicit = max(
+            np.abs(explicit_term(params, trace, target, k) - terms[k - 1]).max() for k in (1, 10, T)
+        )
+        norms = np.array([np.linalg.norm(term) for term in terms])
+        shares[activation] = norms
+        print(f"{activation}: sum of the {T} terms equals BPTT's dL/dW_hh: {gap < 1e-12}")
+        print(f"  explicit Jacobian products give the same terms: {gap_explicit < 1e-12}")
+        print("  Jacobians in the term:   0        1        2        5       10       20       28")
+        print("  ||term||:           " + " ".join(f"{norms[T - 1 - n]:8.1e}" for n in SHOWN))
+        last5 = np.linalg.norm(sum(terms[-5:])) / np.linalg.norm(grads.W_hh)
+        print(f"  the last 5 terms alone give {100 * last5:.1f}% of ||dL/dW_hh||")
+        if activation == "tanh":
+            readout = np.linalg.norm(grads.W_hy)
+            print(f"  dL/dW_hy is the single term e_T h_T^T, norm {readout:.1e}")
+
+    print("\nNote 004's sum, with every step scored (loss at every step), tanh:")
+    params = init_params(**SIZES, recurrent_scale=1.0, seed=0)
+    trace = forward(params, xs, activation="tanh")
+    targets = rng.standard_normal((T, SIZES["output_size"]))
+    direct = (trace.ys - targets) @ params.W_hy  # row t: dL_t/dh_t, the direct part only
+    total = total_from_direct(params, trace, direct)
+    _, dh_norms = backward(params, trace, targets, loss_at="every")
+    print(
+        f"  with the DIRECT dL_k/dh_k it reproduces BPTT: {np.allclose(np.linalg.norm(total, axis=1), dh_norms, rtol=1e-12)}"
+    )
+    double = total_from_direct(params, trace, total)  # feeding totals back in counts paths twice
+    print(
+        f"  with the TOTAL dL/dh_k instead, ||dL/dh_1|| comes out {np.linalg.norm(double[0]) / dh_norms[0]:.2f} times too large"
+    )
+    plot(shares, readout)
+# --8<-- [end:main]

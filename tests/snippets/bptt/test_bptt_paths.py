@@ -1,0 +1,78 @@
+"""BPTT written as a sum of Jacobian products: the terms, their sizes, and note 004's formula."""
+
+import numpy as np
+import pytest
+import rnn_numpy as rn
+from bptt_paths import SHOWN, SIZES, T, explicit_term, plot, recurrent_terms, total_from_direct
+from support import expected_output
+
+
+def case(activation: str, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    xs = rng.standard_normal((T, SIZES["input_size"]))
+    target = rng.standard_normal(SIZES["output_size"])
+    params = rn.init_params(**SIZES, recurrent_scale=1.0, seed=0)
+    return params, rn.forward(params, xs, activation=activation), target, rng
+
+
+@pytest.mark.parametrize("activation", rn.ACTIVATIONS)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_terms_add_up_to_bptt_and_match_explicit_products(activation, seed):
+    params, trace, target, _ = case(activation, seed)
+    terms = recurrent_terms(params, trace, target)
+    grads, _ = rn.backward(params, trace, target, loss_at="last")
+    assert np.allclose(sum(terms), grads.W_hh, rtol=1e-12, atol=1e-15)
+    for k in range(1, T + 1, 7):
+        assert np.allclose(explicit_term(params, trace, target, k), terms[k - 1], atol=1e-15)
+    assert np.all(terms[0] == 0)  # W_hh meets h_0 = 0 at step 1
+
+
+def test_readout_gradient_is_one_term_without_jacobians():
+    params, trace, target, _ = case("tanh")
+    grads, _ = rn.backward(params, trace, target, loss_at="last")
+    e_T = trace.ys[-1] - target
+    assert np.allclose(grads.W_hy, np.outer(e_T, trace.hs[-1]))
+
+
+def test_page_output():
+    text = expected_output("bptt/bptt_paths")
+    for activation in ("tanh", "sigmoid"):
+        params, trace, target, _ = case(activation)
+        terms = recurrent_terms(params, trace, target)
+        norms = [np.linalg.norm(term) for term in terms]
+        line = "  ||term||:           " + " ".join(f"{norms[T - 1 - n]:8.1e}" for n in SHOWN)
+        assert line in text
+        grads, _ = rn.backward(params, trace, target, loss_at="last")
+        share = np.linalg.norm(sum(terms[-5:])) / np.linalg.norm(grads.W_hh)
+        assert f"the last 5 terms alone give {100 * share:.1f}%" in text
+        assert share > 0.99
+    assert text.count("equals BPTT's dL/dW_hh: True") == 2
+    assert "it reproduces BPTT: True" in text
+
+
+def test_note_004_sum_needs_the_direct_derivative():
+    params, trace, _, rng = case("tanh")
+    targets = rng.standard_normal((T, 1))  # the same draw as the snippet's
+    direct = (trace.ys - targets) @ params.W_hy
+    total = total_from_direct(params, trace, direct)
+    _, dh_norms = rn.backward(params, trace, targets, loss_at="every")
+    assert np.allclose(np.linalg.norm(total, axis=1), dh_norms, rtol=1e-12)
+    wrong = total_from_direct(params, trace, total)
+    ratio = np.linalg.norm(wrong[0]) / dh_norms[0]
+    assert f"comes out {ratio:.2f} times too large" in expected_output("bptt/bptt_paths")
+    assert ratio > 1.5
+    assert np.allclose(wrong[-1], total[-1])  # only the last step, with no later paths, agrees
+
+
+def test_plot_is_byte_stable(tmp_path):
+    params, trace, target, _ = case("tanh")
+    norms = np.array([np.linalg.norm(term) for term in recurrent_terms(params, trace, target)])
+    plot({"tanh": norms}, 0.5, str(tmp_path / "a.svg"))
+    plot({"tanh": norms}, 0.5, str(tmp_path / "b.svg"))
+    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
+
+
+def test_bad_input_gets_a_clear_error():
+    params, trace, _, _ = case("tanh")
+    with pytest.raises(ValueError, match="targets"):
+        recurrent_terms(params, trace, np.ones(3))
