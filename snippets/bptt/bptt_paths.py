@@ -78,6 +78,20 @@ def total_from_direct(params: Params, trace: Trace, direct: np.ndarray) -> np.nd
 # --8<-- [end:note004]
 
 
+# --8<-- [start:note001]
+def four_steps_back(params: Params, trace: Trace, grad_h5: np.ndarray) -> tuple:
+    """dL/dh_1 from dL/dh_5 two ways: the chain rule, and note 001's W^4 f'(h_1)...f'(h_5)."""
+    correct = grad_h5
+    for t in (5, 4, 3, 2):  # four Jacobians, J_t = diag(phi'(z_t)) W_hh, transposed
+        correct = step_jacobian(params, trace.zs[t - 1], trace.activation).T @ correct
+    slopes_at_h = np.prod([derivative(trace.hs[t], trace.activation) for t in range(1, 6)], axis=0)
+    note = np.linalg.matrix_power(params.W_hh.T, 4) @ (slopes_at_h * grad_h5)
+    return correct, note
+
+
+# --8<-- [end:note001]
+
+
 def plot(shares: dict[str, np.ndarray], readout_share: float, path: str = "bptt_paths.svg") -> None:
     """Size of each term of dL/dW_hh against its distance from the loss, log scale."""
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
@@ -120,6 +134,18 @@ if __name__ == "__main__":
         if activation == "tanh":
             readout = np.linalg.norm(grads.W_hy)
             print(f"  dL/dW_hy is the single term e_T h_T^T, norm {readout:.1e}")
+
+    print("\nFive steps, loss at h_5 (tanh): dL/dh_1 from dL/dh_5")
+    params = init_params(**SIZES, recurrent_scale=1.0, seed=0)
+    trace = forward(params, xs[:5], activation="tanh")
+    _, dh_norms = backward(params, trace, target, loss_at="last")
+    correct, note = four_steps_back(params, trace, params.W_hy.T @ (trace.ys[-1] - target))
+    four = np.linalg.norm(correct)
+    print(f"  chain rule, four Jacobians (t = 5, 4, 3, 2): ||dL/dh_1|| = {four:.4e}")
+    print(f"  BPTT (rnn_numpy.backward):                   ||dL/dh_1|| = {dh_norms[0]:.4e}")
+    print(
+        f"  W^4 f'(h_1)...f'(h_5), five slopes at h:     ||dL/dh_1|| = {np.linalg.norm(note):.4e}"
+    )
 
     print("\nNote 004's sum, with every step scored (loss at every step), tanh:")
     params = init_params(**SIZES, recurrent_scale=1.0, seed=0)

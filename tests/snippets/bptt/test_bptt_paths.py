@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 import rnn_numpy as rn
-from bptt_paths import SHOWN, SIZES, T, explicit_term, plot, recurrent_terms, total_from_direct
+from bptt_paths import (
+    SHOWN,
+    SIZES,
+    T,
+    explicit_term,
+    four_steps_back,
+    plot,
+    recurrent_terms,
+    total_from_direct,
+)
 from support import expected_output
 
 
@@ -76,3 +85,18 @@ def test_bad_input_gets_a_clear_error():
     params, trace, _, _ = case("tanh")
     with pytest.raises(ValueError, match="targets"):
         recurrent_terms(params, trace, np.ones(3))
+
+
+@pytest.mark.parametrize("activation", rn.ACTIVATIONS)
+def test_note_001_five_step_formula_against_the_chain_rule(activation):
+    params, _, target, _ = case(activation)
+    xs = np.random.default_rng(0).standard_normal((T, SIZES["input_size"]))[:5]
+    trace = rn.forward(params, xs, activation=activation)
+    _, dh_norms = rn.backward(params, trace, target, loss_at="last")
+    correct, note = four_steps_back(params, trace, params.W_hy.T @ (trace.ys[-1] - target))
+    assert np.linalg.norm(correct) == pytest.approx(dh_norms[0], rel=1e-12)
+    assert not np.allclose(note, correct, rtol=1e-2)
+    if activation == "tanh":
+        text = expected_output("bptt/bptt_paths")
+        assert f"four Jacobians (t = 5, 4, 3, 2): ||dL/dh_1|| = {dh_norms[0]:.4e}" in text
+        assert f"five slopes at h:     ||dL/dh_1|| = {np.linalg.norm(note):.4e}" in text
