@@ -34,16 +34,22 @@ SIZES = {"input_size": 3, "hidden_size": 16, "output_size": 1}
 
 
 # --8<-- [start:terms]
-def recurrent_terms(params: Params, trace: Trace, target: np.ndarray) -> list[np.ndarray]:
-    """The T terms of dL/dW_hh for a loss at the last step; term k-1 is W_hh's use at step k."""
+def recurrent_terms(
+    params: Params,
+    trace: Trace,
+    target: np.ndarray,
+) -> list[np.ndarray]:
+    """The T terms of dL/dW_hh, loss at the last step; terms[k-1] is step k's."""
     T = len(trace.zs)
-    e_T = output_errors(trace, target, "last")[-1]  # dL/dy_T = y_T - y* (shape checked)
+    e_T = output_errors(trace, target, "last")[-1]  # dL/dy_T = y_T - y*
     grad_h = params.W_hy.T @ e_T  # dL/dh_T
     terms = [None] * T
-    for k in range(T, 0, -1):  # grad_h is (J_T ... J_{k+1})^T dL/dh_T at this point
+    for k in range(T, 0, -1):
+        # Here grad_h = (J_T ... J_{k+1})^T dL/dh_T: T - k Jacobians.
         dz = derivative(trace.zs[k - 1], trace.activation) * grad_h  # dL/dz_k
         terms[k - 1] = np.outer(dz, trace.hs[k - 1])
-        grad_h = step_jacobian(params, trace.zs[k - 1], trace.activation).T @ grad_h
+        J_k = step_jacobian(params, trace.zs[k - 1], trace.activation)
+        grad_h = J_k.T @ grad_h
     return terms
 
 
@@ -62,8 +68,12 @@ def explicit_term(params: Params, trace: Trace, target: np.ndarray, k: int) -> n
 
 
 # --8<-- [start:note004]
-def total_from_direct(params: Params, trace: Trace, direct: np.ndarray) -> np.ndarray:
-    """dL/dh_t = sum_{k >= t} (J_k ... J_{t+1})^T (direct dL/dh_k), for every t (rows)."""
+def total_from_direct(
+    params: Params,
+    trace: Trace,
+    direct: np.ndarray,
+) -> np.ndarray:
+    """Row t: sum over k >= t of (J_k ... J_{t+1})^T times row k of direct."""
     T, H = trace.zs.shape
     total = np.zeros((T, H))
     for t in range(1, T + 1):
@@ -80,11 +90,13 @@ def total_from_direct(params: Params, trace: Trace, direct: np.ndarray) -> np.nd
 
 # --8<-- [start:note001]
 def four_steps_back(params: Params, trace: Trace, grad_h5: np.ndarray) -> tuple:
-    """dL/dh_1 from dL/dh_5 two ways: the chain rule, and note 001's W^4 f'(h_1)...f'(h_5)."""
+    """dL/dh_1 from dL/dh_5 by the chain rule, and by note 001's formula."""
     correct = grad_h5
-    for t in (5, 4, 3, 2):  # four Jacobians, J_t = diag(phi'(z_t)) W_hh, transposed
-        correct = step_jacobian(params, trace.zs[t - 1], trace.activation).T @ correct
-    slopes_at_h = np.prod([derivative(trace.hs[t], trace.activation) for t in range(1, 6)], axis=0)
+    for t in (5, 4, 3, 2):  # four Jacobians J_t = diag(phi'(z_t)) W_hh
+        J_t = step_jacobian(params, trace.zs[t - 1], trace.activation)
+        correct = J_t.T @ correct
+    slopes = [derivative(trace.hs[t], trace.activation) for t in range(1, 6)]
+    slopes_at_h = np.prod(slopes, axis=0)  # five slopes, taken at h_1..h_5
     note = np.linalg.matrix_power(params.W_hh.T, 4) @ (slopes_at_h * grad_h5)
     return correct, note
 
@@ -109,57 +121,57 @@ def plot(shares: dict[str, np.ndarray], readout_share: float, path: str = "bptt_
 
 
 # --8<-- [start:main]
+ACTIVATIONS = ("tanh", "sigmoid")
+
 if __name__ == "__main__":
     rng = np.random.default_rng(0)
     xs = rng.standard_normal((T, SIZES["input_size"]))
     target = rng.standard_normal(SIZES["output_size"])
-    shares, readout = {}, None
-    for activation in ("tanh", "sigmoid"):
-        params = init_params(**SIZES, recurrent_scale=1.0, seed=0)
+    params = init_params(**SIZES, recurrent_scale=1.0, seed=0)
+    shares, sums, explicit, last5 = {}, [], [], []
+    for activation in ACTIVATIONS:
         trace = forward(params, xs, activation=activation)
         terms = recurrent_terms(params, trace, target)
         grads, _ = backward(params, trace, target, loss_at="last")
-        gap = np.abs(sum(terms) - grads.W_hh).max()
-        gap_explicit = max(
-            np.abs(explicit_term(params, trace, target, k) - terms[k - 1]).max() for k in (1, 10, T)
+        sums.append(np.allclose(sum(terms), grads.W_hh, rtol=1e-12, atol=1e-15))
+        explicit.append(
+            all(
+                np.allclose(explicit_term(params, trace, target, k), terms[k - 1])
+                for k in (1, 10, T)
+            )
         )
-        norms = np.array([np.linalg.norm(term) for term in terms])
-        shares[activation] = norms
-        print(f"{activation}: sum of the {T} terms equals BPTT's dL/dW_hh: {gap < 1e-12}")
-        print(f"  explicit Jacobian products give the same terms: {gap_explicit < 1e-12}")
-        print("  Jacobians in the term:   0        1        2        5       10       20       28")
-        print("  ||term||:           " + " ".join(f"{norms[T - 1 - n]:8.1e}" for n in SHOWN))
-        last5 = np.linalg.norm(sum(terms[-5:])) / np.linalg.norm(grads.W_hh)
-        print(f"  the last 5 terms alone give {100 * last5:.1f}% of ||dL/dW_hh||")
+        shares[activation] = np.array([np.linalg.norm(term) for term in terms])
+        last5.append(np.linalg.norm(sum(terms[-5:])) / np.linalg.norm(grads.W_hh))
         if activation == "tanh":
             readout = np.linalg.norm(grads.W_hy)
-            print(f"  dL/dW_hy is the single term e_T h_T^T, norm {readout:.1e}")
+    print(f"The {T} terms add up to BPTT's dL/dW_hh (tanh, sigmoid): {sums}")
+    print(f"Explicit Jacobian products give the same terms:        {explicit}")
+    print(f"\n||term|| against its number of Jacobians T - k (T = {T})")
+    print("T - k      tanh   sigmoid")
+    for n in SHOWN:
+        print(f"{n:5d}   {shares['tanh'][T - 1 - n]:7.1e}   {shares['sigmoid'][T - 1 - n]:7.1e}")
+    print("share of ||dL/dW_hh|| in the last 5 terms:", "  ".join(f"{100 * v:.1f}%" for v in last5))
+    print(f"dL/dW_hy is one term, e_T h_T^T, of norm {readout:.1e} (tanh)")
 
-    print("\nFive steps, loss at h_5 (tanh): dL/dh_1 from dL/dh_5")
-    params = init_params(**SIZES, recurrent_scale=1.0, seed=0)
+    print("\nFive steps, loss at h_5 (tanh): ||dL/dh_1|| computed from dL/dh_5")
     trace = forward(params, xs[:5], activation="tanh")
     _, dh_norms = backward(params, trace, target, loss_at="last")
-    correct, note = four_steps_back(params, trace, params.W_hy.T @ (trace.ys[-1] - target))
-    four = np.linalg.norm(correct)
-    print(f"  chain rule, four Jacobians (t = 5, 4, 3, 2): ||dL/dh_1|| = {four:.4e}")
-    print(f"  BPTT (rnn_numpy.backward):                   ||dL/dh_1|| = {dh_norms[0]:.4e}")
-    print(
-        f"  W^4 f'(h_1)...f'(h_5), five slopes at h:     ||dL/dh_1|| = {np.linalg.norm(note):.4e}"
-    )
+    grad_h5 = params.W_hy.T @ (trace.ys[-1] - target)
+    correct, note = four_steps_back(params, trace, grad_h5)
+    print(f"  chain rule, 4 Jacobians (t = 5, 4, 3, 2): {np.linalg.norm(correct):.4e}")
+    print(f"  BPTT (rnn_numpy.backward):                {dh_norms[0]:.4e}")
+    print(f"  W^4 f'(h_1)...f'(h_5), 5 slopes at h:     {np.linalg.norm(note):.4e}")
 
-    print("\nNote 004's sum, with every step scored (loss at every step), tanh:")
-    params = init_params(**SIZES, recurrent_scale=1.0, seed=0)
+    print("\nNote 004's sum, loss at every step (tanh): ||dL/dh_t|| for all t")
     trace = forward(params, xs, activation="tanh")
     targets = rng.standard_normal((T, SIZES["output_size"]))
-    direct = (trace.ys - targets) @ params.W_hy  # row t: dL_t/dh_t, the direct part only
+    direct = (trace.ys - targets) @ params.W_hy  # row t: the direct dL_t/dh_t
     total = total_from_direct(params, trace, direct)
     _, dh_norms = backward(params, trace, targets, loss_at="every")
-    print(
-        f"  with the DIRECT dL_k/dh_k it reproduces BPTT: {np.allclose(np.linalg.norm(total, axis=1), dh_norms, rtol=1e-12)}"
-    )
-    double = total_from_direct(params, trace, total)  # feeding totals back in counts paths twice
-    print(
-        f"  with the TOTAL dL/dh_k instead, ||dL/dh_1|| comes out {np.linalg.norm(double[0]) / dh_norms[0]:.2f} times too large"
-    )
+    same = np.allclose(np.linalg.norm(total, axis=1), dh_norms, rtol=1e-12)
+    print(f"  with the DIRECT dL_k/dh_k it reproduces BPTT: {same}")
+    double = total_from_direct(params, trace, total)  # totals fed back in
+    ratio = np.linalg.norm(double[0]) / dh_norms[0]
+    print(f"  with the TOTAL dL/dh_k, ||dL/dh_1|| is {ratio:.2f} times too large")
     plot(shares, readout)
 # --8<-- [end:main]

@@ -36,7 +36,7 @@ def activate(z: np.ndarray, activation: str) -> np.ndarray:
 
 
 def derivative(z: np.ndarray, activation: str) -> np.ndarray:
-    """phi'(z), elementwise, evaluated at the pre-activation z (not at h = phi(z))."""
+    """phi'(z), elementwise, at the pre-activation z (not at h = phi(z))."""
     check_activation(activation)
     if activation == "tanh":
         return 1.0 - np.tanh(z) ** 2
@@ -140,15 +140,19 @@ def check_sequence(params: Params, xs: np.ndarray, h0: np.ndarray | None) -> tup
 
 # --8<-- [start:forward]
 def forward(
-    params: Params, xs: np.ndarray, h0: np.ndarray | None = None, activation: str = "tanh"
+    params: Params,
+    xs: np.ndarray,
+    h0: np.ndarray | None = None,
+    activation: str = "tanh",
 ) -> Trace:
-    """Run the RNN over xs (T, D) from h0 (zeros by default); keep every z_t and h_t."""
+    """Run the RNN over xs (T, D) from h0 (default 0); keep every z_t and h_t."""
     check_activation(activation)
     xs, h0 = check_sequence(params, xs, h0)
     T, H = len(xs), params.sizes[1]
     zs, hs = np.empty((T, H)), np.empty((T + 1, H))
     hs[0] = h0
-    for t in range(1, T + 1):  # row t of hs is h_t; row t-1 of xs and zs is x_t and z_t
+    # Row t of hs is h_t; row t - 1 of xs and of zs is x_t and z_t.
+    for t in range(1, T + 1):
         zs[t - 1] = params.W_hh @ hs[t - 1] + params.W_xh @ xs[t - 1] + params.b_h
         hs[t] = activate(zs[t - 1], activation)
     ys = hs[1:] @ params.W_hy.T + params.b_y
@@ -188,17 +192,20 @@ def loss(trace: Trace, targets: np.ndarray, loss_at: str = "last") -> float:
 def backward(
     params: Params, trace: Trace, targets: np.ndarray, loss_at: str = "last"
 ) -> tuple[Params, np.ndarray]:
-    """BPTT: every parameter's gradient and ||dL/dh_t|| for t = 1..T, in one sweep back."""
+    """BPTT: all parameter gradients and ||dL/dh_t||, t = 1..T, in one sweep."""
     e = output_errors(trace, targets, loss_at)  # e_t = dL/dy_t, shape (T, K)
     T, H = trace.zs.shape
     grads = Params(*(np.zeros_like(p) for _, p in params.items()))
     dh_norms = np.empty(T)
-    carry = np.zeros(H)  # dL/dh_t through h_{t+1}: W_hh^T dL/dz_{t+1}, zero at t = T
+    # The part of dL/dh_t that flows back through h_{t+1}; nothing after t = T.
+    carry = np.zeros(H)
     for t in range(T, 0, -1):
-        dh = params.W_hy.T @ e[t - 1] + carry  # total dL/dh_t: through y_t and through h_{t+1}
+        # Total dL/dh_t: through the output y_t, and through the next state.
+        dh = params.W_hy.T @ e[t - 1] + carry
         dh_norms[t - 1] = np.linalg.norm(dh)
-        dz = derivative(trace.zs[t - 1], trace.activation) * dh  # dL/dz_t = diag(phi'(z_t)) dL/dh_t
-        grads.W_hh += np.outer(dz, trace.hs[t - 1])  # W_hh meets h_{t-1} at step t
+        # dL/dz_t = diag(phi'(z_t)) dL/dh_t
+        dz = derivative(trace.zs[t - 1], trace.activation) * dh
+        grads.W_hh += np.outer(dz, trace.hs[t - 1])  # meets h_{t-1} at step t
         grads.W_xh += np.outer(dz, trace.xs[t - 1])
         grads.b_h += dz
         grads.W_hy += np.outer(e[t - 1], trace.hs[t])
@@ -244,10 +251,15 @@ T = 6
 
 
 def check_against_finite_differences(
-    params: Params, xs: np.ndarray, targets: np.ndarray, activation: str, loss_at: str
+    params: Params,
+    xs: np.ndarray,
+    targets: np.ndarray,
+    activation: str,
+    loss_at: str,
 ) -> tuple[float, float, np.ndarray]:
-    """Loss, worst relative error of BPTT against central differences, and ||dL/dh_t||."""
-    grads, dh_norms = backward(params, forward(params, xs, activation=activation), targets, loss_at)
+    """Loss, BPTT's worst relative error against central differences, norms."""
+    trace = forward(params, xs, activation=activation)
+    grads, dh_norms = backward(params, trace, targets, loss_at)
 
     def f() -> float:
         return loss(forward(params, xs, activation=activation), targets, loss_at)
@@ -264,7 +276,7 @@ if __name__ == "__main__":
     xs = rng.standard_normal((T, SIZES["input_size"]))
     targets = rng.standard_normal((T, SIZES["output_size"]))
     params = init_params(**SIZES, recurrent_scale=1.0, seed=0)
-    print(f"RNN with D = 3 inputs, H = 4 hidden units, K = 2 outputs, T = {T} steps")
+    print(f"RNN with D = 3 inputs, H = 4 hidden units, K = 2 outputs, T = {T}")
     for activation in ACTIVATIONS:
         for loss_at in LOSS_AT:
             y_star = targets[-1] if loss_at == "last" else targets
@@ -273,6 +285,8 @@ if __name__ == "__main__":
             )
             where = "the last step" if loss_at == "last" else "every step"
             print(f"\n{activation}, loss at {where}: L = {L:.4f}")
-            print(f"  finite differences agree to {'< 1e-6' if worst < 1e-6 else worst}")
-            print("  ||dL/dh_t||, t = 1..6:", " ".join(f"{n:.4f}" for n in dh_norms))
+            agree = "< 1e-6" if worst < 1e-6 else worst
+            print(f"  finite differences agree to {agree}")
+            norms = " ".join(f"{n:.4f}" for n in dh_norms)
+            print(f"  ||dL/dh_t||, t = 1..6: {norms}")
 # --8<-- [end:main]

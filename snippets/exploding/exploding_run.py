@@ -45,7 +45,7 @@ STEPS = 300
 def make_batch(
     batch_size: int, seq_len: int, generator: torch.Generator
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """x ~ N(0, 1) of shape (batch, T, 1) and the target sum_t x_t / sqrt(T), (batch, 1)."""
+    """x ~ N(0, 1) of shape (batch, T, 1); target sum_t x_t / sqrt(T), (batch, 1)."""
     for name, n in [("batch_size", batch_size), ("seq_len", seq_len)]:
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"{name} must be a positive integer, got {n!r}")
@@ -66,10 +66,14 @@ class SumRNN(nn.Module):
         return self.readout(states[:, -1])
 
 
-def make_model(seed: int = 0, hidden_size: int = HIDDEN, init_scale: float = INIT_SCALE) -> SumRNN:
-    """A SumRNN with W_hh = init_scale x a random orthogonal matrix; the rest PyTorch's default."""
+def make_model(
+    seed: int = 0,
+    hidden_size: int = HIDDEN,
+    init_scale: float = INIT_SCALE,
+) -> SumRNN:
+    """W_hh = init_scale x a random orthogonal matrix; the rest PyTorch's default."""
     if not math.isfinite(init_scale) or init_scale <= 0:
-        raise ValueError(f"init_scale must be a positive number, got {init_scale!r}")
+        raise ValueError(f"init_scale must be positive, got {init_scale!r}")
     torch.manual_seed(seed)
     model = SumRNN(hidden_size)
     with torch.no_grad():
@@ -116,7 +120,7 @@ def train(
     clip_value: float | None = None,
     lr_schedule: Callable[[int], float] | None = None,
 ) -> History:
-    """Train a fresh model with SGD; stop at the first NaN/Inf (see the module docstring)."""
+    """Train a fresh model with SGD; stop at the first NaN/Inf (see the docstring)."""
     check_train_args(lr, steps, clip_norm, clip_value, lr_schedule)
     model = make_model(seed)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
@@ -130,15 +134,16 @@ def train(
         loss = nn.functional.mse_loss(model(x), y)
         optimizer.zero_grad()
         loss.backward()
-        # The global norm before clipping; max_norm=inf measures without changing anything.
+        # The global norm before clipping; max_norm=inf only measures it.
         norm = nn.utils.clip_grad_norm_(model.parameters(), clip_norm or math.inf)
         if clip_value is not None:
             nn.utils.clip_grad_value_(model.parameters(), clip_value)
         history.losses.append(loss.item())
         history.grad_norms.append(norm.item())
         history.lrs.append(step_lr)
-        history.recurrent_norms.append(torch.linalg.matrix_norm(model.rnn.weight_hh_l0, 2).item())
-        if not (math.isfinite(history.losses[-1]) and math.isfinite(history.grad_norms[-1])):
+        W_hh = model.rnn.weight_hh_l0
+        history.recurrent_norms.append(torch.linalg.matrix_norm(W_hh, 2).item())
+        if not (math.isfinite(loss.item()) and math.isfinite(norm.item())):
             history.diverged_at = step
             break
         optimizer.step()
@@ -181,20 +186,22 @@ def plot(runs: dict[str, History], path: str = "exploding_run.svg") -> None:
 
 
 def summary(label: str, h: History) -> str:
-    """One line per run: how it ended."""
-    first = sum(h.losses[:20]) / len(h.losses[:20])
+    """A few lines per run: how it ended, and its largest gradient and step."""
     if h.diverged_at is None:
-        last = sum(h.losses[-20:]) / len(h.losses[-20:])
-        end = f"finite after {len(h.losses)} steps, mean loss of the last 20: {last:.2f}"
+        end = f"finite after {len(h.losses)} steps"
     else:
-        end = (
-            f"loss {h.losses[-1]:.3g}, gradient norm {h.grad_norms[-1]:.3g} at step {h.diverged_at}"
-        )
-    finite = [g for g in h.grad_norms if math.isfinite(g)]
+        loss, norm = h.losses[-1], h.grad_norms[-1]
+        end = f"non-finite at step {h.diverged_at} (loss {loss:.3g}, gradient norm {norm:.3g})"
+    means = f"mean loss, first 20 steps: {sum(h.losses[:20]) / len(h.losses[:20]):.2f}"
+    if h.diverged_at is None:
+        means += f"; last 20 steps: {sum(h.losses[-20:]) / len(h.losses[-20:]):.2f}"
+    pairs = [(lr, g) for lr, g in zip(h.lrs, h.grad_norms, strict=True) if math.isfinite(g)]
+    largest = max(g for _, g in pairs)
+    step = max(lr * g for lr, g in pairs)
     return (
-        f"{label}: mean loss of the first 20 steps {first:.2f}; {end}\n"
-        f"    largest finite gradient norm {max(finite):.1e}; "
-        f"||W_hh||_2 from {h.recurrent_norms[0]:.2f} to {max(h.recurrent_norms):.3g}"
+        f"{label}: {end}\n  {means}\n"
+        f"  largest finite gradient norm {largest:.1e}, largest step lr*||g|| {step:.1e}\n"
+        f"  ||W_hh||_2 from {h.recurrent_norms[0]:.2f} to {max(h.recurrent_norms):.3g}"
     )
 
 

@@ -20,7 +20,7 @@ LONG = 100  # steps for the 2 x 2 network, which saturates slowly
 def state_jacobian_norms(
     W: np.ndarray, h0: np.ndarray, steps: int, inputs: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Run h_t = tanh(W h_{t-1} + u_t); return ||dh_t/dh_0||_2 for t = 1..steps and h_steps."""
+    """Run h_t = tanh(W h_{t-1} + u_t); return ||dh_t/dh_0||, t = 1..steps, and h."""
     W = np.asarray(W, dtype=float)
     if W.ndim != 2 or W.shape[0] != W.shape[1] or not np.all(np.isfinite(W)):
         raise ValueError(f"W must be a finite square matrix, got shape {W.shape}")
@@ -29,13 +29,17 @@ def state_jacobian_norms(
     h = np.asarray(h0, dtype=float)
     if h.shape != (W.shape[0],):
         raise ValueError(f"h0 must have shape ({W.shape[0]},), got {h.shape}")
-    inputs = np.zeros((steps, W.shape[0])) if inputs is None else np.asarray(inputs, float)
+    if inputs is None:
+        inputs = np.zeros((steps, W.shape[0]))
+    inputs = np.asarray(inputs, dtype=float)
     if inputs.shape != (steps, W.shape[0]):
-        raise ValueError(f"inputs must have shape ({steps}, {W.shape[0]}), got {inputs.shape}")
+        want = (steps, W.shape[0])
+        raise ValueError(f"inputs must have shape {want}, got {inputs.shape}")
     P, norms = np.eye(W.shape[0]), []
     for u in inputs:
         h = np.tanh(W @ h + u)
-        P = ((1 - h**2)[:, None] * W) @ P  # diag(tanh'(z_t)) W, with tanh'(z) = 1 - h^2
+        # J_t = diag(tanh'(z_t)) W, and tanh'(z_t) = 1 - h_t^2
+        P = ((1 - h**2)[:, None] * W) @ P
         norms.append(np.linalg.norm(P, 2))
     return np.array(norms), h
 
@@ -100,7 +104,8 @@ def plot(path: str = "saturation.svg") -> None:
 # --8<-- [start:main]
 if __name__ == "__main__":
     print(
-        "One unit, h <- tanh(a h): at its resting point h*, one step multiplies the gradient by a (1 - h*^2)"
+        "One unit, h <- tanh(a h). At its resting point h* = tanh(a h*),\n"
+        "each step multiplies the gradient by a (1 - h*^2):"
     )
     for a in (1.1, 1.3, 3.0):
         h = resting_point(a)
@@ -113,6 +118,7 @@ if __name__ == "__main__":
         sigma = np.linalg.norm(W, 2)
         shown = "  ".join(f"n={n}: {norms[n - 1]:.1e} ({sigma**n:.0e})" for n in (5, 20, steps))
         print(f"{name}  [sigma_max = {sigma:.1f}]\n  {shown}")
+        print(f"  largest: {norms.max():.3g} at n = {norms.argmax() + 1}")
         print(
             f"  after {steps} steps: mean |h| = {np.abs(h_last).mean():.3f}, mean tanh' = {np.mean(1 - h_last**2):.4f}"
         )

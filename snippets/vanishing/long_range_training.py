@@ -21,7 +21,7 @@ STEPS, BATCH, HIDDEN, LR = 300, 32, 32, 0.1
 def remember_first_bit(
     batch_size: int, seq_len: int, generator: torch.Generator
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """x: (batch, T, 2), the bit in channel 0 at t = 1 and noise in channel 1 after it; y = bit."""
+    """x (batch, T, 2): the bit in channel 0 at t = 1, then noise in channel 1."""
     if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 1:
         raise ValueError(f"seq_len must be a positive integer, got {seq_len!r}")
     bit = torch.randint(0, 2, (batch_size,), generator=generator).float() * 2 - 1
@@ -96,10 +96,11 @@ def plot(curves: dict[int, list[float]], path: str = "long_range_training.svg") 
 if __name__ == "__main__":
     torch.set_num_threads(1)
     curves = {T: train(T) for T in DISTANCES}
-    print("mean training loss over steps 1-50, 51-100, ..., 251-300 (answering 0 scores 1.00)")
+    print("Mean training loss over steps 1-50, 51-100, ..., 251-300")
+    print("(answering 0 scores 1.00); last column: ||dL/dh_1|| / ||dL/dh_T|| at init")
     for T, losses in curves.items():
         ratio = early_to_late_ratio(T)
         means = " ".join(f"{m:.2f}" for m in window_means(losses))
-        print(f"T = {T:2d}: {means}   at init ||dL/dh_1|| / ||dL/dh_T|| = {ratio:.0e}")
+        print(f"T = {T:2d}: {means}   {ratio:.0e}")
     plot(curves)
 # --8<-- [end:main]

@@ -46,8 +46,12 @@ class ElmanCell(nn.Module):
 
 
 # --8<-- [start:measure]
-def gradient_profile(activation: str, scale: float, seed: int = 0) -> torch.Tensor:
-    """||dL/dh_t|| / ||dL/dh_T|| for t = 1..T, loss on the last state only, one backward pass."""
+def gradient_profile(
+    activation: str,
+    scale: float,
+    seed: int = 0,
+) -> torch.Tensor:
+    """||dL/dh_t|| / ||dL/dh_T||, t = 1..T, for a loss on h_T: one backward pass."""
     cell = ElmanCell(activation, scale, seed)
     g = torch.Generator().manual_seed(seed + 1)
     x = torch.randn(BATCH, T, INPUT, generator=g, dtype=torch.float64)

@@ -32,14 +32,20 @@ def default_init(input_size: int, hidden_size: int, seed: int = 0) -> Params:
 
 
 # --8<-- [start:influence]
-def input_influence(params: Params, xs: np.ndarray, activation: str = "tanh") -> tuple:
-    """For T = 1..len(xs): ||dh_T/dx_1||_2 and ||dh_T/dx_T||_2 (spectral norms)."""
+def input_influence(
+    params: Params,
+    xs: np.ndarray,
+    activation: str = "tanh",
+) -> tuple[np.ndarray, np.ndarray]:
+    """For T = 1..len(xs): ||dh_T/dx_1|| and ||dh_T/dx_T|| (spectral norms)."""
     trace = forward(params, xs, activation=activation)
     first, latest = [], []
     M = None  # dh_T/dx_1, built up one Jacobian at a time
     for t in range(1, len(xs) + 1):
-        direct = derivative(trace.zs[t - 1], activation)[:, None] * params.W_xh  # dh_t/dx_t
-        M = direct if t == 1 else step_jacobian(params, trace.zs[t - 1], activation) @ M
+        slopes = derivative(trace.zs[t - 1], activation)
+        direct = slopes[:, None] * params.W_xh  # dh_t/dx_t
+        J_t = step_jacobian(params, trace.zs[t - 1], activation)
+        M = direct if t == 1 else J_t @ M  # dh_t/dx_1
         first.append(np.linalg.norm(M, 2))
         latest.append(np.linalg.norm(direct, 2))
     return np.array(first), np.array(latest)

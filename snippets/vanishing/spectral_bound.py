@@ -40,8 +40,12 @@ def as_square(W: np.ndarray) -> np.ndarray:
 
 
 # --8<-- [start:bound]
-def jacobian_product(W: np.ndarray, zs: np.ndarray, activation: str) -> np.ndarray:
-    """J_n ... J_1 with J_j = diag(phi'(z_j)) W: dh_n/dh_0 along pre-activations z_1..z_n."""
+def jacobian_product(
+    W: np.ndarray,
+    zs: np.ndarray,
+    activation: str,
+) -> np.ndarray:
+    """dh_n/dh_0 = J_n ... J_1, J_j = diag(phi'(z_j)) W, along z_1..z_n."""
     W = as_square(W)
     zs = np.asarray(zs, dtype=float)
     if zs.ndim != 2 or zs.shape[1] != W.shape[0]:
@@ -87,7 +91,7 @@ Z_REST = 3.0  # pre-activation of the second unit at the resting state
 
 
 def resting_state(W: np.ndarray = W_NILPOTENT, z2: float = Z_REST) -> tuple:
-    """A bias b and state h* with h* = tanh(W h* + b) and pre-activation z* = (0, z2)."""
+    """A bias b and a state h* = tanh(W h* + b) with pre-activation (0, z2)."""
     h = np.array([0.0, np.tanh(z2)])
     z = np.array([0.0, z2])
     b = z - W @ h  # choose the bias so that z* = W h* + b
@@ -156,7 +160,8 @@ if __name__ == "__main__":
     print("  W @ W =", (W_NILPOTENT @ W_NILPOTENT).tolist())
     b, h, z = resting_state()
     J = slope(z, "tanh")[:, None] * W_NILPOTENT
-    print(f"  bias b = {np.round(b, 4)} makes h* = {np.round(h, 4)} a resting state, z* = {z}")
+    print(f"  bias b = {np.round(b, 4)} makes h* = {np.round(h, 4)} a resting state,")
+    print(f"  with pre-activation z* = {z}")
     print(
         f"  its step Jacobian diag(tanh'(z*)) W has eigenvalues {np.sort(np.linalg.eigvals(J).real).round(4) + 0.0}"
     )
@@ -183,7 +188,7 @@ if __name__ == "__main__":
     for label, M in [
         ("64 x 64, every entry 0.5", np.full((64, 64), 0.5)),
         (
-            "64 x 64, entries uniform in (-0.9, 0.9)",
+            "64 x 64, entries in (-0.9, 0.9)",
             np.random.default_rng(1).uniform(-0.9, 0.9, (64, 64)),
         ),
     ]:

@@ -36,17 +36,21 @@ from torch import nn
 
 
 # --8<-- [start:unroll]
-def unroll(cell: nn.Module, x: torch.Tensor, h0: torch.Tensor | None = None) -> list[torch.Tensor]:
-    """Apply cell step by step to x (batch, T, input); return the states [h_1, ..., h_T]."""
+def unroll(
+    cell: nn.Module,
+    x: torch.Tensor,
+    h0: torch.Tensor | None = None,
+) -> list[torch.Tensor]:
+    """Apply cell step by step to x (batch, T, input); return [h_1, ..., h_T]."""
     if not isinstance(x, torch.Tensor) or x.dim() != 3 or x.shape[1] == 0:
-        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-        raise ValueError(f"x must be a tensor of shape (batch, T, input) with T >= 1, got {shape}")
+        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"x must have shape (batch, T, input), T >= 1; got {got}")
     if not torch.isfinite(x).all():
         raise ValueError("x contains NaN or infinite values")
     if h0 is None:
         hidden_size = getattr(cell, "hidden_size", None)
         if hidden_size is None:
-            raise TypeError("cell has no hidden_size attribute: pass h0 explicitly")
+            raise TypeError("cell has no hidden_size attribute: pass h0")
         h0 = x.new_zeros(x.shape[0], hidden_size)
     h, states = h0, []
     for t in range(x.shape[1]):
@@ -73,11 +77,20 @@ def check_loss_and_states(loss: torch.Tensor, states: list[torch.Tensor]) -> Non
 
 
 # --8<-- [start:one_pass]
-def per_step_grad_norms(loss: torch.Tensor, states: list[torch.Tensor]) -> torch.Tensor:
+def per_step_grad_norms(
+    loss: torch.Tensor,
+    states: list[torch.Tensor],
+) -> torch.Tensor:
     """||dL/dh_t|| for t = 1..T from a single backward pass through the graph."""
     check_loss_and_states(loss, states)
-    grads = torch.autograd.grad(loss, states, retain_graph=True, allow_unused=True)
-    return torch.stack([g.norm() if g is not None else loss.new_zeros(()) for g in grads]).detach()
+    grads = torch.autograd.grad(
+        loss,
+        states,
+        retain_graph=True,  # so that the caller can still call loss.backward()
+        allow_unused=True,
+    )
+    zero = loss.new_zeros(())  # for a state the loss does not depend on
+    return torch.stack([zero if g is None else g.norm() for g in grads]).detach()
 
 
 # --8<-- [end:one_pass]
@@ -112,25 +125,27 @@ def cell_from_rnn(rnn: nn.RNN) -> nn.RNNCell:
 if __name__ == "__main__":
     torch.manual_seed(0)
     BATCH, T, INPUT, HIDDEN = 8, 12, 3, 16
-    rnn = nn.RNN(INPUT, HIDDEN, batch_first=True).double()  # PyTorch's default init, tanh
+    # tanh, PyTorch's default initialisation, float64 so that the digits are stable
+    rnn = nn.RNN(INPUT, HIDDEN, batch_first=True).double()
     readout = nn.Linear(HIDDEN, 1).double()
     x, y = torch.randn(BATCH, T, INPUT).double(), torch.randn(BATCH, 1).double()
 
     states = unroll(cell_from_rnn(rnn), x)
-    loss = nn.functional.mse_loss(readout(states[-1]), y)  # loss at the last step only
+    loss = nn.functional.mse_loss(readout(states[-1]), y)  # last step only
     one_pass = per_step_grad_norms(loss, states)
     t_passes = per_step_grad_norms_loop(loss, states)
 
     # The fused nn.RNN computes the same states...
     output, _ = rnn(x)
     same = torch.allclose(output, torch.stack(states, dim=1), atol=1e-6)
-    # ...but the gradient w.r.t. its output tensor is only the direct part of dL/dh_t.
+    # ...but the gradient w.r.t. its output holds only the direct part of dL/dh_t.
     fused_loss = nn.functional.mse_loss(readout(output[:, -1]), y)
     (direct,) = torch.autograd.grad(fused_loss, output)
 
-    print(f"tanh RNN, PyTorch default init, batch {BATCH}, T = {T}, loss at the last step")
+    print(f"tanh RNN, default init, batch {BATCH}, T = {T}, loss at the last step")
     print(f"cell states equal nn.RNN's output: {same}")
     print(" t   one pass   T passes   grad of nn.RNN output")
     for t in range(T):
-        print(f"{t + 1:2d}  {one_pass[t]:9.2e}  {t_passes[t]:9.2e}  {direct[:, t].norm():9.2e}")
+        fused = direct[:, t].norm()
+        print(f"{t + 1:2d}  {one_pass[t]:9.2e}  {t_passes[t]:9.2e}  {fused:9.2e}")
 # --8<-- [end:main]

@@ -30,6 +30,8 @@ def test_first_chapter_matrix_grows_then_decays_inside_tanh():
     W, h0, u = next(iter(sat.cases().values()))
     norms, h = sat.state_jacobian_norms(W, h0, sat.LONG, u)
     assert norms[:10].max() > 10 and norms[-1] < 1e-3
+    assert 25 < norms.max() < 35 and norms.argmax() + 1 == 15  # "peaks near 30"
+    assert f"largest: {norms.max():.3g} at n = 15" in expected_output("exploding/saturation")
     # Settled at the two resting points, the per-step factors are 1.3(1-h1^2) and 1.1(1-h2^2).
     assert h == pytest.approx([sat.resting_point(1.3), sat.resting_point(1.1)], abs=1e-3)
     assert norms[-1] / norms[-2] == pytest.approx(1.1 * (1 - sat.resting_point(1.1) ** 2), rel=1e-3)

@@ -24,7 +24,7 @@ def test_short_distances_are_learnt_and_long_ones_are_not(curves):
 def test_early_gradient_share_falls_with_distance():
     ratios = [lrt.early_to_late_ratio(T) for T in lrt.DISTANCES]
     assert all(b < a / 10 for a, b in itertools.pairwise(ratios))
-    assert ratios[-1] < 1e-7
+    assert ratios[2] < 1e-4 and ratios[3] < 1e-8  # T = 20 and T = 40, as the page says
 
 
 def test_page_output(curves):
@@ -32,7 +32,7 @@ def test_page_output(curves):
     for T, losses in curves.items():
         means = " ".join(f"{m:.2f}" for m in lrt.window_means(losses))
         ratio = lrt.early_to_late_ratio(T)
-        assert f"T = {T:2d}: {means}   at init ||dL/dh_1|| / ||dL/dh_T|| = {ratio:.0e}" in text
+        assert f"T = {T:2d}: {means}   {ratio:.0e}\n" in text
 
 
 def test_task():

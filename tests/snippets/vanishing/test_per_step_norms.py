@@ -35,6 +35,12 @@ def test_every_network_obeys_the_bound_and_the_claims_hold(profiles):
     assert all(p[-1] == 1 for p in profiles.values())
 
 
+def test_relu_vanishes_like_tanh_at_unit_scale(profiles):
+    """ReLU's slope of 1 does not save it: inactive units have slope 0."""
+    relu, tanh = (profiles[a, 1.0][0].item() ** (1 / (psn.T - 1)) for a in ("relu", "tanh"))
+    assert relu < 0.7 and abs(relu - tanh) < 0.05
+
+
 def test_the_profile_comes_from_one_backward_pass(monkeypatch):
     calls = []
     real = torch.autograd.grad

@@ -88,7 +88,7 @@ def test_page_output():
     assert "n = 10: ||J^n|| = 1.389e+09   ||W^n|| =  0.0" in text
     assert "peaks at 15.10 for n = 19, stays above 1 until n = 105" in text
     assert "every entry 0.5: sigma_max = 32.0" in text
-    assert "entries uniform in (-0.9, 0.9): sigma_max = 7.9" in text
+    assert "entries in (-0.9, 0.9): sigma_max = 7.9" in text
 
 
 def test_entries_below_one_do_not_bound_the_norm():
