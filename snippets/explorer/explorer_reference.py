@@ -340,6 +340,13 @@ def summary_rows() -> list[list[str]]:
 
 
 HEADER = ["setting", "φ", "s", "σ_max(W)", "σ_min(W)", "‖∂L/∂h_1‖", "per step", "bound, t = 1"]
+MD_HEADER = [
+    *HEADER[:3],
+    "σ<sub>max</sub>(W)",
+    "σ<sub>min</sub>(W)",
+    "‖∂L/∂h<sub>1</sub>‖",
+    *HEADER[6:],
+]
 SCAN = [k / 100 for k in range(100, 201)]  # s = 1.00, 1.01, …, 2.00: the slider's steps
 
 
@@ -390,10 +397,10 @@ if __name__ == "__main__":
     for row in [HEADER, *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     with open("explorer_reference_table.md", "w", encoding="utf-8") as table:
-        table.write("| " + " | ".join(HEADER) + " |\n|" + "---|" * len(HEADER) + "\n")
+        table.write("| " + " | ".join(MD_HEADER) + " |\n|" + "---|" * len(HEADER) + "\n")
         for row in rows:
             table.write("| " + " | ".join(row) + " |\n")
-    print("\nThe smallest s (scanning 1.00, 1.01, …) where ‖∂L/∂h_1‖ ≥ ‖∂L/∂h_T‖, same H, T, seed:")
+    print("\nSmallest s on the slider (1.00, 1.01, …) with ‖∂L/∂h_1‖ ≥ ‖∂L/∂h_T‖:")
     for activation in ("tanh", "relu"):
         print(f"  {activation}: s = {crossing(activation):.2f}")
     off = fraction_off(run(**CONFIGURATIONS["ReLU"]))

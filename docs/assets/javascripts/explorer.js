@@ -411,7 +411,7 @@
       '-title"><title id="' + id + '-title"></title></svg></div>' +
       '<ul class="gtt-ex__legend" aria-hidden="true">' +
       '<li><span class="gtt-ex__swatch gtt-ex__swatch--grad"></span>\u2016\u2202L/\u2202h<sub>t</sub>\u2016, measured</li>' +
-      '<li><span class="gtt-ex__swatch gtt-ex__swatch--bound"></span>bound (\u03b3\u00b7\u03c3<sub>max</sub>)<sup>T\u2212t</sup>\u00b7\u2016\u2202L/\u2202h<sub>T</sub>\u2016</li></ul>' +
+      '<li><span class="gtt-ex__swatch gtt-ex__swatch--bound"></span>bound (\u03b3\u03c3<sub>max</sub>)<sup>T\u2212t</sup>\u2009\u2016\u2202L/\u2202h<sub>T</sub>\u2016</li></ul>' +
       '<dl class="gtt-ex__readout" aria-live="polite" aria-atomic="true"></dl>' + share;
     root.classList.add("gtt-explorer--ready");
     if (compact) root.classList.add("gtt-explorer--compact");
@@ -491,7 +491,15 @@
     return root ? root + "explorer/?" + toQuery(this.state) + "#explorer" : null;
   };
 
+  // Mirror the state in the address bar, at most every 150 ms: a slider dragged across its
+  // range fires hundreds of input events, and browsers throttle rapid history updates.
   Widget.prototype.writeUrl = function () {
+    var self = this;
+    clearTimeout(this.urlTimer);
+    this.urlTimer = setTimeout(function () { self.writeUrlNow(); }, 150);
+  };
+
+  Widget.prototype.writeUrlNow = function () {
     var url = new URL(window.location.href);
     var query = new URLSearchParams(url.search);
     var mine = new URLSearchParams(toQuery(this.state));
@@ -588,7 +596,7 @@
       }
     }
     items.push(["\u2016\u2202L/\u2202h<sub>1</sub>\u2016", sciHTML(first) + " <span class=\"gtt-ex__aside\">(\u2016\u2202L/\u2202h<sub>T</sub>\u2016 = " + sciHTML(last) + ")</span>"]);
-    items.push(["Bound at t = 1", "(" + GAMMA_TEXT[p.activation] + " \u00b7 " + p.scale.toFixed(2) + ")<sup>" + (T - 1) + "</sup> = " + sciHTML(r.bound_log10[0])]);
+    items.push(["Bound at t = 1", "(\u03b3\u03c3<sub>max</sub>)<sup>T\u22121</sup> = (" + GAMMA_TEXT[p.activation] + " \u00d7 " + p.scale.toFixed(2) + ")<sup>" + (T - 1) + "</sup> = " + sciHTML(r.bound_log10[0])]);
     items.push(["\u03c3<sub>max</sub>(W)", p.scale.toFixed(2) + " <span class=\"gtt-ex__aside\">(W = s\u00b7Q, Q orthogonal: every singular value is s)</span>"]);
     dl.innerHTML =
       items.map(function (it) { return "<div><dt>" + it[0] + "</dt><dd>" + it[1] + "</dd></div>"; }).join("") +
@@ -607,8 +615,12 @@
     var width = Math.max(240, this.plotBox.clientWidth || 600);
     this.width = this.plotBox.clientWidth;
     var narrow = width < 480;
-    var height = Math.round(Math.min(Math.max(width * (this.compact ? 0.42 : 0.5), 200), this.compact ? 260 : 340));
-    var m = { left: narrow ? 58 : 66, right: 14, top: 12, bottom: 42 };
+    var zeros = 0;
+    while (zeros < T && r.grad_log10[zeros] === -Infinity) zeros++;
+    var aspect = narrow ? 0.7 : this.compact ? 0.42 : 0.5;
+    var height = Math.round(Math.min(Math.max(width * aspect, 220), this.compact ? 280 : 360));
+    var band = zeros > 0 ? 22 : 0; // a strip under the log axis for norms that are exactly 0
+    var m = { left: narrow ? 54 : 66, right: 14, top: 12, bottom: 42 + band };
     var pw = width - m.left - m.right, ph = height - m.top - m.bottom;
 
     var lo = Infinity, hi = -Infinity, i;
@@ -619,22 +631,27 @@
         hi = Math.max(hi, arr[i]);
       }
     });
-    lo = Math.floor(lo - 1e-9);
-    hi = Math.ceil(hi + 1e-9);
+    var vmin = lo, vmax = hi;
+    lo = Math.floor(lo + 1e-9);
+    hi = Math.ceil(hi - 1e-9);
     if (hi - lo < 2) {
       lo -= 1;
       hi += 1;
     }
     var dstep = niceStep(hi - lo, Math.max(3, Math.floor(ph / 34)));
-    lo = Math.floor(lo / dstep) * dstep;
-    hi = Math.ceil(hi / dstep) * dstep;
+    lo = Math.floor((lo + 1e-9) / dstep) * dstep;
+    hi = Math.ceil((hi - 1e-9) / dstep) * dstep;
+    // Keep the curves off the frame: a little room above and below the data.
+    var pad = 0.04 * (hi - lo);
+    hi = Math.max(hi, vmax + pad);
+    lo = Math.min(lo, vmin - pad);
     var X = function (t) { return m.left + (t / T) * pw; };
     var Y = function (v) { return m.top + (1 - (v - lo) / (hi - lo)) * ph; };
 
     var svg = [];
     var tstep = niceStep(T, Math.max(3, Math.floor(pw / 64)));
     var v, t;
-    for (v = lo; v <= hi + 1e-9; v += dstep) {
+    for (v = Math.ceil((lo - 1e-9) / dstep) * dstep; v <= hi + 1e-9; v += dstep) {
       var y = Y(v).toFixed(1);
       svg.push('<line class="gtt-ex__grid" x1="' + m.left + '" x2="' + (m.left + pw) + '" y1="' + y + '" y2="' + y + '"/>');
       svg.push('<text class="gtt-ex__tick" x="' + (m.left - 6) + '" y="' + y + '" text-anchor="end" dy="0.35em">10<tspan dy="-0.55em" font-size="0.78em">' + minus(v) + "</tspan></text>");
@@ -642,14 +659,14 @@
     for (t = 0; t <= T; t += tstep) {
       var x = X(t).toFixed(1);
       svg.push('<line class="gtt-ex__grid" x1="' + x + '" x2="' + x + '" y1="' + m.top + '" y2="' + (m.top + ph) + '"/>');
-      svg.push('<text class="gtt-ex__tick" x="' + x + '" y="' + (m.top + ph + 16) + '" text-anchor="middle">' + t + "</text>");
+      svg.push('<text class="gtt-ex__tick" x="' + x + '" y="' + (m.top + ph + band + 16) + '" text-anchor="middle">' + t + "</text>");
     }
     if (lo <= 0 && hi >= 0) {
       svg.push('<line class="gtt-ex__unit" x1="' + m.left + '" x2="' + (m.left + pw) + '" y1="' + Y(0).toFixed(1) + '" y2="' + Y(0).toFixed(1) + '"/>');
     }
     svg.push('<rect class="gtt-ex__frame" x="' + m.left + '" y="' + m.top + '" width="' + pw + '" height="' + ph + '"/>');
     svg.push('<text class="gtt-ex__axis-label" x="' + (m.left + pw / 2) + '" y="' + (height - 6) + '" text-anchor="middle">time step t (the loss is at t = T = ' + T + ")</text>");
-    svg.push('<text class="gtt-ex__axis-label" transform="translate(14 ' + (m.top + ph / 2) + ') rotate(-90)" text-anchor="middle">norm, log scale</text>');
+    svg.push('<text class="gtt-ex__axis-label" transform="translate(' + (narrow ? 12 : 14) + " " + (m.top + ph / 2) + ') rotate(-90)" text-anchor="middle">norm, log scale</text>');
 
     function path(arr) {
       var d = "", pen = false;
@@ -665,15 +682,14 @@
     }
     svg.push('<path class="gtt-ex__bound" d="' + path(r.bound_log10) + '"/>');
     svg.push('<path class="gtt-ex__grad" d="' + path(r.grad_log10) + '"/>');
-    var zeros = 0;
-    while (zeros < T && r.grad_log10[zeros] === -Infinity) zeros++;
     if (zeros > 0) {
-      var yb = (m.top + ph - 2).toFixed(1);
-      svg.push('<path class="gtt-ex__grad gtt-ex__zero" d="M' + X(1).toFixed(1) + " " + yb + "L" + X(zeros).toFixed(1) + " " + yb + '"/>');
-      svg.push('<text class="gtt-ex__tick gtt-ex__zero-label" x="' + X(1).toFixed(1) + '" y="' + (m.top + ph - 8) + '">exactly 0</text>');
+      var yz = (m.top + ph + band / 2 + 2).toFixed(1);
+      svg.push('<text class="gtt-ex__tick" x="' + (m.left - 6) + '" y="' + yz + '" text-anchor="end" dy="0.35em">0</text>');
+      svg.push('<path class="gtt-ex__grad gtt-ex__zero" d="M' + X(1).toFixed(1) + " " + yz + "L" + X(zeros).toFixed(1) + " " + yz +
+        (zeros < T ? "L" + X(zeros + 1).toFixed(1) + " " + Y(r.grad_log10[zeros]).toFixed(1) : "") + '"/>');
+      svg.push('<text class="gtt-ex__tick" x="' + X(1).toFixed(1) + '" y="' + (Number(yz) - 6).toFixed(1) + '">exactly 0</text>');
     }
 
-    var title = this.root.querySelector("title");
     var summary = "Log-scale plot of the gradient norm against the time step t from 1 to " + T + " for " +
       LABELS[p.activation] + " with s = " + p.scale.toFixed(2) + ": it goes from " + formatLog10(r.grad_log10[0]) +
       " at t = 1 to " + formatLog10(r.grad_log10[T - 1]) + " at t = T; the bound starts at " + formatLog10(r.bound_log10[0]) + ".";
@@ -682,7 +698,6 @@
     el.setAttribute("width", String(width));
     el.setAttribute("height", String(height));
     el.innerHTML = '<title id="' + this.id + '-title">' + escapeHTML(summary) + "</title>" + svg.join("");
-    void title;
   };
 
   // ------------------------------------------------------------------ start-up

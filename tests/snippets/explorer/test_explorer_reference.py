@@ -244,10 +244,12 @@ def test_pascanu_bound_holds_for_every_setting(activation, scale, hidden, steps,
     assert np.allclose(r["bound_log10"], power, rtol=0, atol=1e-11)
 
 
-@pytest.mark.parametrize("scale", [0.5, 1.0, 1.7])
-def test_for_linear_the_bound_is_attained(scale):
+@pytest.mark.parametrize(
+    ("scale", "hidden", "steps", "seed"), [(0.5, 16, 120, 8), (1.2, 32, 100, 1), (1.7, 3, 200, 0)]
+)
+def test_for_linear_the_bound_is_attained(scale, hidden, steps, seed):
     """W = s·Q: a linear network multiplies the gradient's norm by exactly s per step back."""
-    r = er.run("linear", scale, 16, 120, 8)
+    r = er.run("linear", scale, hidden, steps, seed)
     assert np.allclose(r["grad_log10"], r["bound_log10"], rtol=0, atol=1e-12)
 
 
@@ -264,6 +266,12 @@ def test_five_configurations_behave_as_named():
     # The bound forces vanishing where γ·s < 1 (tanh 0.9, sigmoid 2.0) and not elsewhere.
     assert results["vanishing"]["bound_log10"][0] < 0 and results["sigmoid"]["bound_log10"][0] < 0
     assert abs(results["ReLU"]["bound_log10"][0]) < 1e-12  # γ·s = 1: the bound allows ≤ 1
+    # The figure's alt text and the page's "more than twenty orders of magnitude".
+    assert [round(first[n]) for n in ("vanishing", "exploding", "sigmoid")] == [-12, 4, -38]
+    assert first["ReLU"] < -15
+    assert round(results["exploding"]["bound_log10"][0]) == 30
+    assert round(results["sigmoid"]["bound_log10"][0]) == -30
+    assert results["exploding"]["bound_log10"][0] - first["exploding"] > 20
     for name, r in results.items():
         assert rows[name][5] == er.format_log10(r["grad_log10"][0])
         assert rows[name][6] == f"{er.per_step_factor(r):.3f}"
