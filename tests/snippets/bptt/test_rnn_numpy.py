@@ -89,7 +89,11 @@ def test_step_jacobian_is_diag_phi_prime_times_W_hh(activation):
     jac = torch.autograd.functional.jacobian(
         lambda h: phi(W_hh @ h + W_xh @ x + b), torch.tensor(trace.hs[t - 1])
     )
-    assert np.allclose(rn.step_jacobian(params, trace.zs[t - 1], activation), jac.numpy())
+    J = rn.step_jacobian(params, trace.zs[t - 1], activation)
+    assert np.allclose(J, jac.numpy())
+    # Note 004's row-vector form W_hh^T diag(phi') is the same matrix, transposed.
+    slopes = rn.derivative(trace.zs[t - 1], activation)
+    assert np.allclose(params.W_hh.T @ np.diag(slopes), J.T)
 
 
 def test_derivatives_are_taken_at_the_pre_activation():
