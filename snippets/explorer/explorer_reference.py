@@ -56,7 +56,7 @@ MASK32 = 0xFFFFFFFF
 
 
 def mulberry32(seed: int):
-    """Tommy Ettinger's mulberry32: 32-bit integers, written so that JavaScript gets the same."""
+    """Tommy Ettinger's mulberry32, in a form JavaScript computes identically."""
     state = seed & MASK32
 
     def next_uint32() -> int:
@@ -71,7 +71,7 @@ def mulberry32(seed: int):
 
 
 def uniforms(next_uint32, count: int) -> np.ndarray:
-    """`count` numbers in [-1, 1): (k - 2³¹) / 2³¹ is exact in binary floating point."""
+    """`count` numbers in [-1, 1): (k − 2³¹) / 2³¹ is exact in floating point."""
     return np.array([(next_uint32() - 2**31) / 2**31 for _ in range(count)])
 
 
@@ -79,8 +79,8 @@ def uniforms(next_uint32, count: int) -> np.ndarray:
 
 
 # --8<-- [start:activations]
-LN2_HI = 6.93147180369123816490e-01  # ln 2 split in two (Cody & Waite): k·LN2_HI is exact
-LN2_LO = 1.90821492927058770002e-10
+LN2_HI = 6.93147180369123816490e-01  # ln 2 in two parts (Cody & Waite);
+LN2_LO = 1.90821492927058770002e-10  # k·LN2_HI is exact for the k we meet
 INV_LN2 = 1.44269504088896338700e00
 EXP_LIMIT = 700.0  # |argument| of exp; the explorer's pre-activations stay below 20
 TANH_LIMIT = 20.0  # tanh(20) rounds to 1.0 in double precision
@@ -150,7 +150,7 @@ def sum_of_squares(v: np.ndarray) -> float:
 
 
 def orthonormalise(A: np.ndarray) -> np.ndarray:
-    """Modified Gram–Schmidt on the columns of A; every sum runs over k = 0, 1, … in order."""
+    """Modified Gram–Schmidt on the columns of A; every sum runs over k in order."""
     A = A.copy()
     n = A.shape[0]
     Q = np.zeros_like(A)
@@ -165,7 +165,7 @@ def orthonormalise(A: np.ndarray) -> np.ndarray:
 
 @functools.cache
 def random_draws(hidden: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Q (orthogonal), U and x for the longest sequence, drawn in this order from one stream."""
+    """Q (orthogonal), U and x for the longest sequence, drawn in this order."""
     draw = mulberry32(seed)
     A = uniforms(draw, hidden * hidden).reshape(hidden, hidden)
     Q = orthonormalise(orthonormalise(A))  # twice: orthogonal to rounding error
@@ -187,7 +187,7 @@ def weights(scale: float, hidden: int, steps: int, seed: int):
 
 # --8<-- [start:forward]
 def matvec(M: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """M @ v with each row's sum taken over columns 0, 1, 2, … in order, as in explorer.js."""
+    """M @ v, each row summed over columns 0, 1, 2, … in order (as explorer.js does)."""
     out = np.zeros(M.shape[0])
     for j in range(M.shape[1]):
         out = out + M[:, j] * v[j]
@@ -195,7 +195,7 @@ def matvec(M: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def forward(activation: str, W: np.ndarray, U: np.ndarray, x: np.ndarray):
-    """h_t = φ(W h_{t−1} + U x_t) from h_0 = 0; return the states h_1..h_T and φ'(z_1)..φ'(z_T)."""
+    """h_t = φ(W h_{t−1} + U x_t) from h_0 = 0; return h_1..h_T and φ'(z_1)..φ'(z_T)."""
     h = np.zeros(W.shape[0])
     states, slopes = [], []
     for x_t in x:
@@ -210,12 +210,14 @@ def forward(activation: str, W: np.ndarray, U: np.ndarray, x: np.ndarray):
 
 
 # --8<-- [start:backward]
-TINY = 2.0**-64  # a vector shorter than this is multiplied by 2**64 (exactly) and the
-RESCALE = 64  # exponent is kept aside, so norms far below 1e-308 are still represented
+# A vector shorter than TINY is multiplied by 2**64 (exactly) and the exponent kept
+# aside, so norms far below 1e-308, the smallest normal double, are still represented.
+TINY = 2.0**-64
+RESCALE = 64
 
 
 def backward(W: np.ndarray, slopes: np.ndarray, g_last: np.ndarray):
-    """∂L/∂h_{t−1} = Wᵀ diag(φ'(z_t)) ∂L/∂h_t for t = T..2; norms as mantissa·2^exponent."""
+    """∂L/∂h_{t−1} = Wᵀ diag(φ'(z_t)) ∂L/∂h_t, t = T..2; norms as mantissa·2^exponent."""
     steps = len(slopes)
     mantissa, exponent = np.zeros(steps), np.zeros(steps, dtype=np.int64)
     g, e = g_last.copy(), 0
@@ -225,12 +227,12 @@ def backward(W: np.ndarray, slopes: np.ndarray, g_last: np.ndarray):
             g, n, e = g * 2.0**RESCALE, n * 2.0**RESCALE, e - RESCALE
         mantissa[t], exponent[t] = n, e
         if t > 0:
-            g = matvec(W.T, slopes[t] * g)  # (Wᵀ)[j, i] = W[i, j]: sum over i in order
+            g = matvec(W.T, slopes[t] * g)  # row j of Wᵀ is column j of W
     return mantissa, exponent
 
 
 def product_bound(gamma: float, scale: float, steps: int, first: float):
-    """(γ·s)^(T−t) · ‖∂L/∂h_T‖ for t = 1..T, in the same mantissa·2^exponent form."""
+    """(γ·s)^(T−t) · ‖∂L/∂h_T‖ for t = 1..T, as mantissa·2^exponent too."""
     mantissa, exponent = np.zeros(steps), np.zeros(steps, dtype=np.int64)
     b, e = first, 0
     for t in range(steps - 1, -1, -1):

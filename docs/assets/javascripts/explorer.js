@@ -418,7 +418,7 @@
     return id;
   }
 
-  function Widget(root, index, syncUrl) {
+  function Widget(root, syncUrl) {
     var self = this;
     var compact = root.hasAttribute("data-compact");
     this.root = root;
@@ -705,13 +705,13 @@
   function init() {
     api.widgets = api.widgets.filter(function (w) { return w.root.isConnected; });
     var urlTaken = api.widgets.some(function (w) { return w.syncUrl; });
-    document.querySelectorAll(".gtt-explorer").forEach(function (root, index) {
+    document.querySelectorAll(".gtt-explorer").forEach(function (root) {
       if (root.gttExplorer) return;
       var flag = root.getAttribute("data-url");
       var sync = flag === "on" || (flag !== "off" && !urlTaken && !root.hasAttribute("data-compact"));
       if (sync) urlTaken = true;
       try {
-        var w = new Widget(root, index, sync);
+        var w = new Widget(root, sync);
         root.gttExplorer = w;
         api.widgets.push(w);
       } catch (err) {
