@@ -54,22 +54,17 @@ def test_changed_constant_fails_the_build_with_a_diff(built_site, tmp_path):
     assert "+Norm after 5 steps (vanishing case): 0.078" in output
 
 
-# Snippets slower than this (the long-range benchmark) are not run a second time here: the
-# build already ran them once and compared their stdout with the committed copy.
-SLOW_SECONDS = 30.0
+# The long-range benchmark is not run a second time here: it takes minutes, and the build
+# already ran it once and compared its stdout with the committed copy.
+NOT_AGAIN = {"benchmark"}
 
 
 @pytest.fixture(scope="session")
 def fresh_generation(built_site, tmp_path_factory) -> tuple[runner.Project, list[runner.Result]]:
     """Everything the build generated, generated again from scratch in a copy of the project:
     fresh processes, fresh kernels for the labs, an empty cache."""
-    manifest = runner.load_manifest(runner.Project(ROOT))
     jobs = runner.discover(runner.Project(ROOT))
-    again = [
-        j.name
-        for j in jobs
-        if j.kind == "lab" or manifest.get(j.rel, {}).get("seconds", 0.0) < SLOW_SECONDS
-    ]
+    again = [j.name for j in jobs if j.chapter not in NOT_AGAIN]
     project = runner.Project(copy_project(tmp_path_factory.mktemp("fresh"), with_generated=False))
     results = runner.run(project, only=again, log=lambda _: None)
     return project, results
