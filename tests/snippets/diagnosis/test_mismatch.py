@@ -39,6 +39,7 @@ def test_probing_the_training_loss_hides_the_vanishing_gradient(results):
     whole, long_only = mm.probe_ratios(model, 30)
     assert whole > 1e-3  # the monitor's threshold would call this healthy
     assert long_only < 1e-8
+    assert 1e7 < whole / long_only < 1e8  # "nearly eight orders of magnitude"
 
 
 def test_page_output(results):

@@ -1,0 +1,134 @@
+"""Truncated BPTT: carry the hidden state across chunks, cut the graph with detach().
+
+A long stream is processed in chunks of K steps, one optimizer step per chunk. The hidden
+state must go on from one chunk to the next (it is the network's memory), but the graph
+behind it must not: h = h.detach() keeps the value and drops the history, so the next
+backward() stops at the chunk boundary. Forget it and the second backward() fails with
+"Trying to backward through the graph a second time". retain_graph=True silences that
+error and is the wrong fix: each backward() then runs back through every earlier chunk
+(the graph, and the time per step, grow with the stream), through activations that the
+optimizer has since made stale; and as soon as an optimizer step has changed the weights
+those old activations were computed with, autograd refuses with a second error.
+
+Run: python tbptt.py   (prints the three outcomes, writes tbptt_table.md, and the
+timings, which vary from machine to machine, to tbptt_timing.md)
+"""
+
+import time
+
+import torch
+from torch import nn
+
+K, CHUNKS, BATCH, HIDDEN = 10, 12, 8, 16
+
+
+class Echo(nn.Module):
+    """A tanh RNN with a linear read-out at every step."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(1, HIDDEN, batch_first=True)
+        self.readout = nn.Linear(HIDDEN, 1)
+
+
+def stream(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """A long input stream (batch, K * CHUNKS, 1) and a target, the input one step earlier."""
+    x = torch.randn(BATCH, K * CHUNKS, 1, generator=torch.Generator().manual_seed(seed))
+    return x, torch.roll(x, 1, dims=1)
+
+
+# --8<-- [start:tbptt]
+def train_tbptt(model: Echo, x: torch.Tensor, y: torch.Tensor, k: int, lr: float = 0.01):
+    """One pass over a long stream: an optimizer step every k steps, the state carried over."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    h = None  # nn.RNN starts from zeros
+    for start in range(0, x.shape[1], k):
+        if h is not None:
+            h = h.detach()  # keep the value, drop the graph: backward stops here
+        out, h = model.rnn(x[:, start : start + k], h)
+        loss = nn.functional.mse_loss(model.readout(out), y[:, start : start + k])
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+
+
+# --8<-- [end:tbptt]
+
+
+def graph_size(tensor: torch.Tensor) -> int:
+    """Number of autograd nodes reachable from `tensor`: what a backward() would visit."""
+    seen, todo = set(), [tensor.grad_fn]
+    while todo:
+        node = todo.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        todo.extend(parent for parent, _ in node.next_functions)
+    return len(seen)
+
+
+# --8<-- [start:variants]
+def run(variant: str, seed: int = 0) -> dict:
+    """Train over the stream chunk by chunk; record graph sizes, times, and any error."""
+    torch.manual_seed(seed)
+    model, (x, y) = Echo(), stream(seed)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    record = {"nodes": [], "seconds": [], "error": None}
+    h = None
+    for start in range(0, x.shape[1], K):
+        if variant == "detach" and h is not None:
+            h = h.detach()
+        out, h = model.rnn(x[:, start : start + K], h)
+        loss = nn.functional.mse_loss(model.readout(out), y[:, start : start + K])
+        optimizer.zero_grad()
+        record["nodes"].append(graph_size(loss))
+        began = time.perf_counter()
+        try:
+            loss.backward(retain_graph=variant.startswith("retain_graph"))
+        except RuntimeError as error:
+            record["error"] = (len(record["nodes"]), str(error).split(". ")[0].split(": [")[0])
+            break
+        record["seconds"].append(time.perf_counter() - began)
+        if variant != "retain_graph, no optimizer step":
+            optimizer.step()
+    return record
+
+
+VARIANTS = ("no detach", "retain_graph=True", "retain_graph, no optimizer step", "detach")
+# --8<-- [end:variants]
+
+
+def outcome(record: dict) -> str:
+    """What happened, in one table cell."""
+    if record["error"] is not None:
+        chunk, message = record["error"]
+        return f"RuntimeError at chunk {chunk}: {message}"
+    return f"ran all {CHUNKS} chunks"
+
+
+HEADER = ["variant", "outcome", "graph nodes per backward, chunk 1 → last chunk run"]
+
+
+# --8<-- [start:main]
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    records = {variant: run(variant) for variant in VARIANTS}
+    rows = []
+    for variant, r in records.items():
+        nodes = f"{r['nodes'][0]} → {r['nodes'][-1]}"
+        rows.append([variant, outcome(r), nodes])
+        print(f"{variant}:\n  {outcome(r)}\n  graph nodes per backward: {r['nodes']}")
+    with open("tbptt_table.md", "w", encoding="utf-8") as table:
+        table.write("| " + " | ".join(HEADER) + " |\n|" + "---|" * len(HEADER) + "\n")
+        table.writelines("| " + " | ".join(r) + " |\n" for r in rows)
+    with open("tbptt_timing.md", "w", encoding="utf-8") as timing:
+        timing.write(
+            f"| variant | time in backward() over {CHUNKS} chunks (best of 3) |\n|---|---|\n"
+        )
+        for variant in ("retain_graph, no optimizer step", "detach"):
+            best = min(sum(run(variant)["seconds"]) for _ in range(3))
+            timing.write(f"| {variant} | {best * 1e3:.1f} ms |\n")
+    torch.manual_seed(0)
+    train_tbptt(Echo(), *stream(), k=K)  # the loop above runs without error
+# --8<-- [end:main]

@@ -1,0 +1,80 @@
+"""Clip after backward and before step; after unscale_ with a GradScaler; once per
+optimizer step with gradient accumulation."""
+
+import clip_placement as cp
+import exploding_run as er
+import pytest
+import torch
+from support import expected_output
+from torch import nn
+
+
+@pytest.fixture(scope="module")
+def updates():
+    torch.set_num_threads(1)
+    return {
+        "plain": cp.update_of(cp.plain_step),
+        "amp": cp.update_of(cp.amp_step, torch.amp.GradScaler("cpu")),
+        "amp_early": cp.update_of(cp.amp_step_clip_too_early, torch.amp.GradScaler("cpu")),
+        "accumulate": cp.update_of(cp.accumulated_step),
+        "clip_each": cp.update_of(cp.accumulated_step_clip_each),
+    }
+
+
+def test_plain_step_returns_the_norm_before_clipping_and_clips(updates):
+    update, seen = updates["plain"]
+    model = er.make_model(0)
+    x, y = er.make_batch(er.BATCH, er.SEQ_LEN, torch.Generator().manual_seed(0))
+    nn.functional.mse_loss(model(x), y).backward()
+    assert seen == pytest.approx(
+        nn.utils.get_total_norm([p.grad for p in model.parameters()]).item()
+    )
+    assert seen > cp.MAX_NORM  # so the clip is active in this comparison
+    # SGD moved the weights by lr x the clipped gradient, whose norm is MAX_NORM.
+    assert update.norm().item() == pytest.approx(cp.LR * cp.MAX_NORM, rel=1e-4)
+
+
+def test_amp_clips_true_gradients_only_after_unscale(updates):
+    reference, true_norm = updates["plain"]
+    update, seen = updates["amp"]
+    assert seen == pytest.approx(true_norm, rel=1e-2)  # float16 forward: close, not equal
+    assert cp.compare(update, reference)[1] < 1e-2
+    update, seen = updates["amp_early"]
+    assert seen == pytest.approx(65536 * true_norm, rel=1e-2)  # the scaled gradient
+    size, _ = cp.compare(update, reference)
+    assert size == pytest.approx(1 / 65536, rel=0.05)  # the real step shrinks 65536-fold
+
+
+def test_accumulation_clipped_once_equals_the_full_batch(updates):
+    reference, true_norm = updates["plain"]
+    update, seen = updates["accumulate"]
+    assert seen == pytest.approx(true_norm, rel=1e-5)
+    assert cp.compare(update, reference)[1] < 1e-5
+    update, _ = updates["clip_each"]
+    assert cp.compare(update, reference)[1] > 1e-3  # clipping partial sums: another update
+
+
+def test_page_output(updates):
+    text = expected_output("fixes/clip_placement")
+    reference, _ = updates["plain"]
+    for key, start in [
+        ("plain", "plain: backward, clip, step (reference)"),
+        ("amp", "mixed precision: unscale_, then clip"),
+        ("amp_early", "mixed precision: clip before unscale_ (wrong)"),
+        ("accumulate", "4 micro-batches: clip once"),
+        ("clip_each", "4 micro-batches: clip each (wrong)"),
+    ]:
+        update, seen = updates[key]
+        size, diff = cp.compare(update, reference)
+        assert (
+            f"{start}: norm seen {seen:.4g}, update size {size:.3g}, difference {diff:.1e}" in text
+        )
+    assert "clip before unscale_ (wrong): norm seen 7.781e+04, update size 1.53e-05" in text
+
+
+def test_uneven_micro_batches_are_rejected():
+    model = er.make_model(0)
+    optimizer = torch.optim.SGD(model.parameters(), lr=cp.LR)
+    x, y = er.make_batch(30, er.SEQ_LEN, torch.Generator().manual_seed(0))
+    with pytest.raises(ValueError, match="does not split into 4 equal parts"):
+        cp.accumulated_step(model, optimizer, x, y)
