@@ -1,0 +1,252 @@
+"""LSTM and GRU written out equation by equation, reading PyTorch's own parameters.
+
+PyTorch stores all the gates of a layer in two matrices and two bias vectors, stacked by
+rows. For nn.LSTM the row blocks are, in this order, the input gate i, the forget gate f,
+the candidate g and the output gate o:
+
+    weight_ih_l0 (4H, I) = [W_xi; W_xf; W_xg; W_xo]     bias_ih_l0 (4H,)
+    weight_hh_l0 (4H, H) = [W_hi; W_hf; W_hg; W_ho]     bias_hh_l0 (4H,)
+
+For nn.GRU there are three blocks: the reset gate r, the update gate z, the candidate n.
+Each gate adds BOTH biases, so the bias a gate really has is bias_ih + bias_hh in its
+slice. The cells below compute every equation by hand from those slices; the test checks
+them against nn.LSTM and nn.GRU in float64.
+
+A batch is a matrix whose rows are samples, so "W x" for every sample is `x @ W.T`.
+
+Use it:
+
+    cell = LSTMByHand(lstm)             # shares lstm's Parameters (not a copy)
+    hs, cs = unroll_lstm(cell, x)       # [h_1..h_T], [c_1..c_T], all in the graph
+    gru_cell = GRUByHand(gru)           # cell(x_t, h) -> h: works with step_grads.unroll
+
+Run: python gate_cells.py
+"""
+
+import torch
+from torch import nn
+
+TOLERANCE = 1e-12  # float64: the hand-written cells agree with PyTorch's to rounding
+LSTM_GATES = ("i", "f", "g", "o")  # PyTorch's row order in weight_ih_l0 / weight_hh_l0
+GRU_GATES = ("r", "z", "n")
+
+
+def check_layer(layer: nn.Module, kind: type) -> None:
+    """Raise unless layer is a one-layer, one-direction, batch-first kind with biases."""
+    if not isinstance(layer, kind):
+        raise TypeError(f"expected an nn.{kind.__name__}, got {type(layer).__name__}")
+    if layer.num_layers != 1 or layer.bidirectional or not layer.batch_first or not layer.bias:
+        raise ValueError(
+            f"need {kind.__name__}(..., num_layers=1, batch_first=True, bias=True), "
+            "one direction, no projection"
+        )
+    if getattr(layer, "proj_size", 0):
+        raise ValueError("an LSTM with proj_size > 0 has another layout; not supported")
+
+
+# --8<-- [start:layout]
+def gate_slices(layer: nn.LSTM | nn.GRU) -> dict[str, dict[str, torch.Tensor]]:
+    """Per gate: its input matrix W_x, recurrent matrix W_h and EFFECTIVE bias b (views)."""
+    if not isinstance(layer, nn.LSTM | nn.GRU):
+        raise TypeError(f"expected an nn.LSTM or an nn.GRU, got {type(layer).__name__}")
+    check_layer(layer, type(layer))
+    names = LSTM_GATES if isinstance(layer, nn.LSTM) else GRU_GATES
+    H = layer.hidden_size
+    gates = {}
+    for k, name in enumerate(names):
+        rows = slice(k * H, (k + 1) * H)  # the k-th block of H rows
+        gates[name] = {
+            "W_x": layer.weight_ih_l0[rows],
+            "W_h": layer.weight_hh_l0[rows],
+            "b_ih": layer.bias_ih_l0[rows],
+            "b_hh": layer.bias_hh_l0[rows],
+            "b": layer.bias_ih_l0[rows] + layer.bias_hh_l0[rows],  # what the gate adds
+        }
+    return gates
+
+
+# --8<-- [end:layout]
+
+
+def check_step_inputs(x: torch.Tensor, h: torch.Tensor, layer: nn.Module) -> None:
+    """Raise a clear error unless x is (batch, input) and h is (batch, hidden), finite."""
+    if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.shape[1] != layer.input_size:
+        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"x_t must have shape (batch, {layer.input_size}), got {got}")
+    if not isinstance(h, torch.Tensor) or h.shape != (x.shape[0], layer.hidden_size):
+        got = tuple(h.shape) if isinstance(h, torch.Tensor) else type(h).__name__
+        raise ValueError(f"state must have shape ({x.shape[0]}, {layer.hidden_size}), got {got}")
+    if not torch.isfinite(x).all():
+        raise ValueError("x_t contains NaN or infinite values")
+
+
+# --8<-- [start:lstm]
+def lstm_step(
+    layer: nn.LSTM, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+    """One LSTM step with a forget gate: return h_t, c_t and the gate values i, f, g, o."""
+    check_step_inputs(x, h, layer)
+    check_step_inputs(x, c, layer)
+    p = gate_slices(layer)
+
+    def pre(gate: str) -> torch.Tensor:  # W_x x_t + W_h h_{t-1} + b for one gate
+        return x @ p[gate]["W_x"].T + h @ p[gate]["W_h"].T + p[gate]["b"]
+
+    i = torch.sigmoid(pre("i"))  # input gate: how much of the candidate to write
+    f = torch.sigmoid(pre("f"))  # forget gate: how much of the old cell to keep
+    g = torch.tanh(pre("g"))  # candidate values
+    o = torch.sigmoid(pre("o"))  # output gate: how much of the cell to expose
+    c_new = f * c + i * g  # the additive path through time
+    h_new = o * torch.tanh(c_new)  # what the next step and the readout see
+    return h_new, c_new, {"i": i, "f": f, "g": g, "o": o}
+
+
+# --8<-- [end:lstm]
+
+
+# --8<-- [start:gru]
+def gru_step(layer: nn.GRU, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+    """One GRU step as nn.GRU computes it: the reset gate acts AFTER the product W_hn h."""
+    check_step_inputs(x, h, layer)
+    p = gate_slices(layer)
+    r = torch.sigmoid(x @ p["r"]["W_x"].T + h @ p["r"]["W_h"].T + p["r"]["b"])
+    z = torch.sigmoid(x @ p["z"]["W_x"].T + h @ p["z"]["W_h"].T + p["z"]["b"])
+    # The candidate keeps its two biases apart: b_hn sits inside the reset.
+    n = torch.tanh(
+        x @ p["n"]["W_x"].T + p["n"]["b_ih"] + r * (h @ p["n"]["W_h"].T + p["n"]["b_hh"])
+    )
+    return (1 - z) * n + z * h  # z = 1 keeps the old state: the GRU's additive path
+
+
+# --8<-- [end:gru]
+
+
+def gru_step_reset_before(layer: nn.GRU, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+    """Cho et al.'s (2014) candidate, reset BEFORE the product: tanh(W x + W_hn (r*h) + b)."""
+    check_step_inputs(x, h, layer)
+    p = gate_slices(layer)
+    r = torch.sigmoid(x @ p["r"]["W_x"].T + h @ p["r"]["W_h"].T + p["r"]["b"])
+    z = torch.sigmoid(x @ p["z"]["W_x"].T + h @ p["z"]["W_h"].T + p["z"]["b"])
+    n = torch.tanh(x @ p["n"]["W_x"].T + (r * h) @ p["n"]["W_h"].T + p["n"]["b"])
+    return (1 - z) * n + z * h
+
+
+class LSTMByHand(nn.Module):
+    """An LSTM cell, (x_t, (h, c)) -> (h, c), that computes with nn.LSTM's own Parameters."""
+
+    def __init__(self, lstm: nn.LSTM):
+        super().__init__()
+        check_layer(lstm, nn.LSTM)
+        self.lstm = lstm  # registered as a submodule: the same Parameter objects
+        self.input_size, self.hidden_size = lstm.input_size, lstm.hidden_size
+
+    def forward(
+        self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        h, c, _ = lstm_step(self.lstm, x, *state)
+        return h, c
+
+
+class GRUByHand(nn.Module):
+    """A GRU cell, (x_t, h) -> h, that computes with nn.GRU's own Parameters."""
+
+    def __init__(self, gru: nn.GRU):
+        super().__init__()
+        check_layer(gru, nn.GRU)
+        self.gru = gru
+        self.input_size, self.hidden_size = gru.input_size, gru.hidden_size
+
+    def forward(self, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        return gru_step(self.gru, x, h)
+
+
+# --8<-- [start:unroll]
+def unroll_lstm(cell: LSTMByHand, x: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Run an LSTM cell over x (batch, T, input) from zeros; return [h_1..h_T], [c_1..c_T]."""
+    if not isinstance(cell, LSTMByHand):
+        raise TypeError(f"cell must be an LSTMByHand, got {type(cell).__name__}")
+    if not isinstance(x, torch.Tensor) or x.dim() != 3 or x.shape[1] == 0:
+        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"x must have shape (batch, T, input), T >= 1; got {got}")
+    h = c = x.new_zeros(x.shape[0], cell.hidden_size)
+    hs, cs = [], []
+    for t in range(x.shape[1]):
+        h, c = cell(x[:, t], (h, c))
+        hs.append(h)
+        cs.append(c)
+    return hs, cs
+
+
+# --8<-- [end:unroll]
+
+
+# --8<-- [start:forget_bias]
+def set_forget_bias(lstm: nn.LSTM, value: float) -> None:
+    """Make the forget gate's effective bias (bias_ih + bias_hh, f slice) equal to value."""
+    check_layer(lstm, nn.LSTM)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"value must be a number, got {type(value).__name__}")
+    if value != value or abs(value) == float("inf"):
+        raise ValueError(f"value must be finite, got {value}")
+    H = lstm.hidden_size
+    with torch.no_grad():
+        lstm.bias_ih_l0[H : 2 * H] = value  # both vectors are added: put it all in one
+        lstm.bias_hh_l0[H : 2 * H] = 0.0
+
+
+# --8<-- [end:forget_bias]
+
+
+def parameter_count(module: nn.Module) -> int:
+    """Number of trainable numbers in module."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+# --8<-- [start:main]
+if __name__ == "__main__":
+    torch.manual_seed(0)
+    BATCH, T, INPUT, HIDDEN = 4, 9, 3, 5
+    lstm = nn.LSTM(INPUT, HIDDEN, batch_first=True).double()
+    gru = nn.GRU(INPUT, HIDDEN, batch_first=True).double()
+    x = torch.randn(BATCH, T, INPUT, dtype=torch.float64)
+
+    print("Row blocks of weight_ih_l0 / weight_hh_l0 / bias_*_l0 (H = 5):")
+    for name, layer, gates in (("nn.LSTM", lstm, LSTM_GATES), ("nn.GRU", gru, GRU_GATES)):
+        blocks = ", ".join(
+            f"{g} = rows {k * HIDDEN}:{(k + 1) * HIDDEN}" for k, g in enumerate(gates)
+        )
+        print(f"  {name}: {tuple(layer.weight_ih_l0.shape)}, {blocks}")
+
+    hs, cs = unroll_lstm(LSTMByHand(lstm), x)
+    output, (h_T, c_T) = lstm(x)
+    print("\nLSTM by hand against nn.LSTM, float64, batch 4, T = 9:")
+    same_h = torch.allclose(torch.stack(hs, 1), output, rtol=0, atol=TOLERANCE)
+    same_c = torch.allclose(cs[-1], c_T[0], rtol=0, atol=TOLERANCE)
+    print(f"  every h_t equal to 1e-12: {same_h}; c_T equal to 1e-12: {same_c}")
+
+    output, _ = gru(x)
+    h = h_cho = x.new_zeros(BATCH, HIDDEN)
+    gap_torch = gap_cho = 0.0
+    for t in range(T):
+        h = gru_step(gru, x[:, t], h)
+        h_cho = gru_step_reset_before(gru, x[:, t], h_cho)
+        gap_torch = max(gap_torch, (h - output[:, t]).abs().max().item())
+        gap_cho = max(gap_cho, (h_cho - output[:, t]).abs().max().item())
+    print("\nGRU by hand against nn.GRU, float64, every h_t:")
+    print(f"  reset after W_hn h (PyTorch's form):  equal to 1e-12: {gap_torch < TOLERANCE}")
+    print(f"  reset before W_hn (Cho et al. 2014):  differs by up to {gap_cho:.2f}")
+
+    f_bias = gate_slices(lstm)["f"]["b"]
+    print("\nForget-gate bias, effective = bias_ih + bias_hh in the f slice:")
+    print(f"  PyTorch's default init: {[round(b, 3) for b in f_bias.tolist()]}")
+    set_forget_bias(lstm, 1.0)
+    f_bias = gate_slices(lstm)["f"]["b"]
+    print(f"  after set_forget_bias(lstm, 1.0): {[round(b, 3) for b in f_bias.tolist()]}")
+    print(f"  so with zero input and state, f = sigmoid(1) = {torch.sigmoid(f_bias[0]):.4f}")
+
+    sizes = {"RNN": nn.RNN(1, 32), "GRU": nn.GRU(1, 32), "LSTM": nn.LSTM(1, 32)}
+    print(
+        "\nParameters for input 1, hidden 32: "
+        + ", ".join(f"{name} {parameter_count(m)}" for name, m in sizes.items())
+    )
+# --8<-- [end:main]

@@ -1,0 +1,98 @@
+"""RNN against attention: how the first input's influence on the output depends on T."""
+
+import itertools
+import math
+
+import attention_path as ap
+import pytest
+import torch
+from support import expected_output
+
+
+@pytest.fixture(scope="module")
+def found():
+    torch.set_num_threads(1)
+    return ap.influence_table()
+
+
+def at(found, name, length):
+    return found[name][ap.LENGTHS.index(length)]
+
+
+def test_rnn_influence_falls_geometrically(found):
+    rnn = found["tanh RNN"]
+    assert at(found, "tanh RNN", 200) / at(found, "tanh RNN", 100) < 1e-20
+    assert at(found, "tanh RNN", 200) < 1e-50
+    assert all(b < a for a, b in itertools.pairwise(rnn[2:]))  # falls from T = 3 on
+
+
+def test_attention_reaches_x1_in_one_step_but_softmax_dilutes_it(found):
+    diffuse = ap.loglog_slope(ap.LENGTHS, found["attention, diffuse"], 10, 200)
+    assert -1.2 < diffuse < -0.8  # like 1/T: polynomial, not exponential
+    sharp = ap.loglog_slope(ap.LENGTHS, found["attention, sharp"], 10, 200)
+    assert abs(sharp) < 0.3 and at(found, "attention, sharp", 200) > 0.5
+    # Even the diluted attention gradient at T = 200 beats the RNN's at T = 20.
+    assert at(found, "attention, diffuse", 200) > at(found, "tanh RNN", 20)
+
+
+def test_softmax_weight_on_the_first_position():
+    x = ap.marked_sequences(200)
+    assert ap.attention_weight_on_first(ap.AttentionReadout(), x) < 2 / 200
+    assert ap.attention_weight_on_first(ap.AttentionReadout(bonus=ap.SHARP_BONUS), x) > 0.5
+    one = ap.marked_sequences(1)
+    assert ap.attention_weight_on_first(ap.AttentionReadout(), one) == 1.0
+
+
+def test_without_positions_attention_cannot_see_order():
+    assert ap.permutation_changes_output(ap.AttentionReadout(positions=False)) < 1e-12
+    assert ap.permutation_changes_output(ap.AttentionReadout()) > 0.1
+
+
+def test_sinusoidal_positions_match_the_formula():
+    p = ap.sinusoidal_positions(50, 8)
+    assert p[7, 2].item() == pytest.approx(math.sin(7 / 10000 ** (2 / 8)))
+    assert p[7, 3].item() == pytest.approx(math.cos(7 / 10000 ** (2 / 8)))
+    assert torch.allclose(p.pow(2).sum(1), torch.full((50,), 4.0, dtype=torch.float64))
+
+
+def test_page_output(found):
+    text = expected_output("beyond/attention_path")
+    for length in ap.SHOWN:
+        i = ap.LENGTHS.index(length)
+        assert f"{length:<9d}" + "".join(f"{found[n][i]:21.2e}" for n in found) in text
+    per_step = (at(found, "tanh RNN", 200) / at(found, "tanh RNN", 100)) ** (1 / 100)
+    assert f"a factor of {per_step:.3f} per extra step" in text
+    for name in ("attention, diffuse", "attention, sharp"):
+        slope = ap.loglog_slope(ap.LENGTHS, found[name], 10, 200)
+        assert f"{name}: ||dy/dx_1|| ~ T^{slope:.2f}" in text
+    assert "without position codes: 0.00  (below 1e-12, rounding only: True)" in text
+
+
+def test_plot_is_byte_stable(tmp_path, found):
+    ap.plot(found, str(tmp_path / "a.svg"))
+    ap.plot(found, str(tmp_path / "b.svg"))
+    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: ap.AttentionReadout()(torch.zeros(2, 5, 3, dtype=torch.float64)),
+            ValueError,
+            r"\(batch, T, 8\)",
+        ),
+        (lambda: ap.RNNReadout()(torch.zeros(2, 0, 8, dtype=torch.float64)), ValueError, "T >= 1"),
+        (
+            lambda: ap.first_input_influence(ap.RNNReadout(), torch.full((1, 3, 8), float("nan"))),
+            ValueError,
+            "NaN",
+        ),
+        (lambda: ap.AttentionReadout(bonus=float("inf")), ValueError, "finite"),
+        (lambda: ap.sinusoidal_positions(0), ValueError, "positive integer"),
+        (lambda: ap.marked_sequences(2.5), ValueError, "positive integer"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
