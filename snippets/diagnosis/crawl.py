@@ -60,7 +60,7 @@ HEADER = ["task", "lr", "loss, steps 1-100", "loss, steps 201-300", "early/late"
 
 def plot(runs: dict[tuple[int, float], GradMonitor], path: str = "crawl.svg") -> None:
     """Training loss (mean of 10 steps; raw for a run that blew up), one panel per distance."""
-    fig, axes = plt.subplots(1, 2, sharey=True, figsize=(7.6, 3.4))
+    fig, axes = plt.subplots(1, 2, sharey=True, figsize=(7.0, 3.3))
     for ax, distance in zip(axes, (5, 20), strict=True):
         for (T, lr), m in runs.items():
             if distance != T:

@@ -139,10 +139,20 @@ def plot(curves: dict[int, list[dict]], path: str = "mismatch.svg") -> None:
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     for (T, curve), colour in zip(curves.items(), ["C0", "C1"], strict=True):
         steps = [c["step"] for c in curve]
-        ax.plot(steps, [c["loss"] for c in curve], color=colour, ls="-",
-                label=f"T = {T}: training loss (all targets)")  # fmt: skip
-        ax.plot(steps, [c["long"] for c in curve], color=colour, ls="--",
-                label=f"T = {T}: error on the long-range target")  # fmt: skip
+        ax.plot(
+            steps,
+            [c["loss"] for c in curve],
+            color=colour,
+            ls="-",
+            label=f"T = {T}: training loss (all targets)",
+        )
+        ax.plot(
+            steps,
+            [c["long"] for c in curve],
+            color=colour,
+            ls="--",
+            label=f"T = {T}: error on the long-range target",
+        )
     ax.axhline(1.0, color="0.5", lw=0.8, ls=":")
     ax.set_yscale("log")
     ax.set_xlabel("training step")

@@ -128,8 +128,15 @@ def plot(runs: dict[str, GradMonitor], path: str = "monitor_runs.svg") -> None:
     top.legend(loc="upper right")
     top.set_title("What the monitor records")
     bottom.axhline(VANISHING_RATIO, color="0.4", lw=0.8, ls=":")
-    bottom.text(STEPS, VANISHING_RATIO * 1.5, "vanishing threshold", color="0.3",
-                fontsize="small", ha="right", va="bottom")  # fmt: skip
+    bottom.text(
+        STEPS,
+        VANISHING_RATIO * 1.5,
+        "vanishing threshold",
+        color="0.3",
+        fontsize="small",
+        ha="right",
+        va="bottom",
+    )
     bottom.set_yscale("log")
     bottom.set_ylabel("‖∂L/∂h₁‖ / ‖∂L/∂h_T‖")
     bottom.set_xlabel("training step")

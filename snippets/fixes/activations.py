@@ -135,7 +135,7 @@ HEADER = [
 
 def plot(runs: dict[str, dict[str, list]], path: str = "activations.svg") -> None:
     """Left: state size over time at W_hh = 1.2 I. Right: training loss (clipped runs)."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.4))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7.0, 3.3))
     for activation, r in runs.items():
         (line,) = left.plot(
             range(1, DISTANCE + 1), state_norms(activation, DRIFT), label=activation

@@ -20,7 +20,7 @@ import exploding_run as er
 import torch
 from torch import nn
 
-MAX_NORM = 1.0
+CLIP_NORM = 1.0
 LR = 0.1
 MICRO_BATCHES = 4
 
@@ -31,7 +31,7 @@ def plain_step(model: nn.Module, optimizer, x: torch.Tensor, y: torch.Tensor) ->
     optimizer.zero_grad()
     loss = nn.functional.mse_loss(model(x), y)
     loss.backward()
-    norm = nn.utils.clip_grad_norm_(model.parameters(), MAX_NORM)  # after backward...
+    norm = nn.utils.clip_grad_norm_(model.parameters(), CLIP_NORM)  # after backward...
     optimizer.step()  # ...before step
     return norm.item()
 
@@ -48,7 +48,7 @@ def amp_step(model: nn.Module, optimizer, scaler, x: torch.Tensor, y: torch.Tens
     loss = nn.functional.mse_loss(prediction.float(), y)
     scaler.scale(loss).backward()  # gradients are now multiplied by the loss scale
     scaler.unscale_(optimizer)  # divide them back to true units, in place
-    norm = nn.utils.clip_grad_norm_(model.parameters(), MAX_NORM)
+    norm = nn.utils.clip_grad_norm_(model.parameters(), CLIP_NORM)
     scaler.step(optimizer)  # skips the step if unscale_ found an Inf or NaN
     scaler.update()
     return norm.item()
@@ -64,7 +64,7 @@ def amp_step_clip_too_early(model: nn.Module, optimizer, scaler, x, y) -> float:
         prediction = model(x)
     loss = nn.functional.mse_loss(prediction.float(), y)
     scaler.scale(loss).backward()
-    norm = nn.utils.clip_grad_norm_(model.parameters(), MAX_NORM)  # sees scale x the norm
+    norm = nn.utils.clip_grad_norm_(model.parameters(), CLIP_NORM)  # sees scale x the norm
     scaler.step(optimizer)  # unscales now: the clipped gradient shrinks 65536-fold
     scaler.update()
     return norm.item()
@@ -79,7 +79,7 @@ def accumulated_step(model: nn.Module, optimizer, x: torch.Tensor, y: torch.Tens
     for xs, ys in zip(x.chunk(MICRO_BATCHES), y.chunk(MICRO_BATCHES), strict=True):
         loss = nn.functional.mse_loss(model(xs), ys) / MICRO_BATCHES  # mean over the batch
         loss.backward()  # adds to .grad
-    norm = nn.utils.clip_grad_norm_(model.parameters(), MAX_NORM)  # once, on the sum
+    norm = nn.utils.clip_grad_norm_(model.parameters(), CLIP_NORM)  # once, on the sum
     optimizer.step()
     return norm.item()
 
@@ -93,7 +93,7 @@ def accumulated_step_clip_each(model: nn.Module, optimizer, x, y) -> float:
     norms = []
     for xs, ys in zip(x.chunk(MICRO_BATCHES), y.chunk(MICRO_BATCHES), strict=True):
         (nn.functional.mse_loss(model(xs), ys) / MICRO_BATCHES).backward()
-        norms.append(nn.utils.clip_grad_norm_(model.parameters(), MAX_NORM).item())
+        norms.append(nn.utils.clip_grad_norm_(model.parameters(), CLIP_NORM).item())
     optimizer.step()
     return norms[-1]
 
@@ -131,7 +131,7 @@ if __name__ == "__main__":
         f"{MICRO_BATCHES} micro-batches: clip once": update_of(accumulated_step),
         f"{MICRO_BATCHES} micro-batches: clip each (wrong)": update_of(accumulated_step_clip_each),
     }
-    print(f"one SGD step (lr {LR}), max_norm {MAX_NORM}, loss scale {scaler.get_scale():g}")
+    print(f"one SGD step (lr {LR}), max_norm {CLIP_NORM}, loss scale {scaler.get_scale():g}")
     rows = []
     for name, (update, seen) in cases.items():
         size, diff = compare(update, reference)

@@ -123,7 +123,8 @@ LABELS = {
 
 def plot(path: str = "recurrent_init.svg") -> None:
     """Eigenvalues, singular values and per-timestep gradient norms at initialisation."""
-    fig, (eig_ax, sv_ax, grad_ax) = plt.subplots(1, 3, figsize=(9.6, 3.4), width_ratios=(1, 1, 1.3))
+    fig, axes = plt.subplot_mosaic([["eig", "sv"], ["grad", "grad"]], figsize=(6.8, 6.0))
+    eig_ax, sv_ax, grad_ax = axes["eig"], axes["sv"], axes["grad"]
     circle = torch.linspace(0, 2 * math.pi, 200)
     eig_ax.plot(torch.cos(circle), torch.sin(circle), color="0.6", lw=0.8, ls=":")
     markers = {"default": "o", "orthogonal": "s", "identity": "D"}
@@ -148,12 +149,13 @@ def plot(path: str = "recurrent_init.svg") -> None:
         )
         grad_ax.plot(range(1, DISTANCE + 1), step_norms(scheme), label=LABELS[scheme])
     eig_ax.annotate(
-        "identity:\nall at 1",
+        "identity: all at 1",
         (1, 0),
-        xytext=(0.35, 0.25),
+        xytext=(0.1, 1.25),
         fontsize="small",
         arrowprops={"arrowstyle": "-", "color": "0.4", "lw": 0.6},
     )
+    eig_ax.set_ylim(-1.2, 1.45)
     eig_ax.set_aspect("equal")
     eig_ax.set_xlabel("Re λ")
     eig_ax.set_ylabel("Im λ")

@@ -103,7 +103,7 @@ HEADER = ["network", "‖∂L/∂h₁‖ / ‖∂L/∂h₄₀‖ at init", "loss
 
 def plot(curves: dict[int | None, list[float]], path: str = "skip_rnn.svg") -> None:
     """Left: per-timestep gradient norms at init. Right: training loss."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.4))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7.0, 3.3))
     for skip, losses in curves.items():
         (line,) = left.plot(range(1, DISTANCE + 1), step_norms(skip), label=name(skip))
         smooth = [statistics.fmean(losses[i : i + 10]) for i in range(0, len(losses), 10)]

@@ -70,7 +70,7 @@ def plot(acc: dict[int, list[float]], path: str = "tbptt_reach.svg") -> None:
     ax.set_ylabel("accuracy, last 50 chunks (%)")
     ax.set_title("Truncated BPTT with chunks of k steps learns every delay below k")
     ax.set_xticks(DELAYS)
-    ax.legend(loc="center right")
+    ax.legend(loc="upper right")
     fig.savefig(path, metadata={"Date": None})
     plt.close(fig)
 
@@ -79,9 +79,9 @@ def plot(acc: dict[int, list[float]], path: str = "tbptt_reach.svg") -> None:
 if __name__ == "__main__":
     torch.set_num_threads(1)
     acc = {k: [echo_accuracy(d, k) for d in DELAYS] for k in TRUNCATIONS}
-    header = ["truncation k", *(f"d = {d}" for d in DELAYS)]
-    rows = [[f"k = {k}", *(f"{a:.0%}" for a in values)] for k, values in acc.items()]
-    print("echo accuracy (%), last 50 chunks; chance is 50%")
+    header = ["delay d", *(f"k = {k}" for k in TRUNCATIONS)]
+    rows = [[str(d), *(f"{acc[k][i]:.0%}" for k in TRUNCATIONS)] for i, d in enumerate(DELAYS)]
+    print("echo accuracy, last 50 chunks, for chunks of k steps; chance is 50%")
     for r in [header, *rows]:
         print(" ".join(f"{c:>7}" for c in r))
     with open("tbptt_reach_table.md", "w", encoding="utf-8") as table:

@@ -143,7 +143,12 @@ def test_dark_mode_toggle_and_figures_stay_legible(browser, site_url):
         context.close()
 
 
-SEARCHES = [("spectral radius", "first-look/"), ("norm_decay", "first-look/")]
+SEARCHES = [
+    ("spectral radius", "first-look/"),
+    ("norm_decay", "first-look/"),
+    ("truncated BPTT", "fixes/"),
+    ("clip_grad_norm_", "fixes/"),
+]
 
 
 @pytest.mark.parametrize(("query", "expected"), SEARCHES)

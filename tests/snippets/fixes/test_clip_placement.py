@@ -29,9 +29,9 @@ def test_plain_step_returns_the_norm_before_clipping_and_clips(updates):
     assert seen == pytest.approx(
         nn.utils.get_total_norm([p.grad for p in model.parameters()]).item()
     )
-    assert seen > cp.MAX_NORM  # so the clip is active in this comparison
-    # SGD moved the weights by lr x the clipped gradient, whose norm is MAX_NORM.
-    assert update.norm().item() == pytest.approx(cp.LR * cp.MAX_NORM, rel=1e-4)
+    assert seen > cp.CLIP_NORM  # so the clip is active in this comparison
+    # SGD moved the weights by lr x the clipped gradient, whose norm is CLIP_NORM.
+    assert update.norm().item() == pytest.approx(cp.LR * cp.CLIP_NORM, rel=1e-4)
 
 
 def test_amp_clips_true_gradients_only_after_unscale(updates):

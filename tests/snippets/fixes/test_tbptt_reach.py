@@ -6,13 +6,13 @@ import torch
 from support import expected_output
 
 
-def printed_row(k: int) -> list[str]:
-    line = next(
-        ln
-        for ln in expected_output("fixes/tbptt_reach").splitlines()
-        if ln.strip().startswith(f"k = {k} ")
-    )
-    return line.split()[3:]  # drop "k", "=", "<k>"
+def printed(delay: int, k: int) -> str:
+    """The printed accuracy for one delay and truncation length."""
+    lines = expected_output("fixes/tbptt_reach").splitlines()
+    columns = lines[1].split()  # "delay d k = 4 k = 8"
+    assert columns == ["delay", "d", *[w for t in tr.TRUNCATIONS for w in ("k", "=", str(t))]]
+    row = next(ln.split() for ln in lines[2:] if ln.split()[0] == str(delay))
+    return row[1 + tr.TRUNCATIONS.index(k)]
 
 
 @pytest.mark.parametrize(("delay", "k"), [(3, 4), (4, 4), (7, 8), (8, 8)])
@@ -23,13 +23,13 @@ def test_accuracy_below_and_at_the_truncation_length(delay, k):
         assert accuracy > 0.99
     else:
         assert accuracy < 0.7  # at most what the untrained state happens to keep
-    assert printed_row(k)[tr.DELAYS.index(delay)] == f"{accuracy:.0%}"
+    assert printed(delay, k) == f"{accuracy:.0%}"
 
 
 def test_page_output_has_the_cliff_at_k():
     for k in tr.TRUNCATIONS:
-        values = [int(v.rstrip("%")) for v in printed_row(k)]
-        for delay, value in zip(tr.DELAYS, values, strict=True):
+        for delay in tr.DELAYS:
+            value = int(printed(delay, k).rstrip("%"))
             assert (value == 100) if delay < k else (value < 70)
 
 
