@@ -40,11 +40,11 @@ def check_sequence(x: torch.Tensor) -> None:
 
 # --8<-- [start:positions]
 def sinusoidal_positions(length: int, dim: int = D) -> torch.Tensor:
-    """Vaswani et al.'s position code: p_t[2j] = sin(t / 10000^(2j/dim)), p_t[2j+1] = cos(...)."""
+    """Vaswani et al.'s code: p_t[2j] = sin(t w_j), p_t[2j+1] = cos(t w_j)."""
     if isinstance(length, bool) or not isinstance(length, int) or length < 1:
         raise ValueError(f"length must be a positive integer, got {length!r}")
     t = torch.arange(length, dtype=torch.float64)[:, None]
-    rates = 10000.0 ** (-torch.arange(0, dim, 2, dtype=torch.float64) / dim)
+    rates = 10000.0 ** (-torch.arange(0, dim, 2, dtype=torch.float64) / dim)  # w_j
     p = torch.zeros(length, dim, dtype=torch.float64)
     p[:, 0::2], p[:, 1::2] = torch.sin(t * rates), torch.cos(t * rates)
     return p
@@ -55,7 +55,7 @@ def sinusoidal_positions(length: int, dim: int = D) -> torch.Tensor:
 
 # --8<-- [start:readout]
 class AttentionReadout(nn.Module):
-    """y = w_y^T sum_t a_t v_t with a = softmax over ALL positions: one step from any x_t."""
+    """y = w_y^T sum_t a_t v_t, a = softmax over ALL positions: one step away."""
 
     def __init__(self, bonus: float = 0.0, positions: bool = True, seed: int = 0):
         super().__init__()
@@ -64,9 +64,11 @@ class AttentionReadout(nn.Module):
         g = torch.Generator().manual_seed(seed)
 
         def weight(*shape: int) -> nn.Parameter:
-            return nn.Parameter(torch.randn(*shape, generator=g, dtype=torch.float64) / D**0.5)
+            w = torch.randn(*shape, generator=g, dtype=torch.float64)
+            return nn.Parameter(w / D**0.5)
 
-        self.W_q, self.W_k, self.W_v, self.w_y = weight(D, D), weight(D, D), weight(D, D), weight(D)
+        self.W_q, self.W_k, self.W_v = weight(D, D), weight(D, D), weight(D, D)
+        self.w_y = weight(D)
         self.bonus, self.positions = bonus, positions
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -75,8 +77,9 @@ class AttentionReadout(nn.Module):
         e = x + sinusoidal_positions(x.shape[1]) if self.positions else x
         q = e[:, -1] @ self.W_q.T  # the query comes from the last position
         k, v = e @ self.W_k.T, e @ self.W_v.T
-        scores = (k @ q[:, :, None])[..., 0] / D**0.5 + self.bonus * x[..., 0]  # (batch, T)
-        a = torch.softmax(scores, dim=1)  # every position gets a weight, in one step
+        scores = (k @ q[:, :, None])[..., 0] / D**0.5  # (batch, T)
+        scores = scores + self.bonus * x[..., 0]  # beta m_t: prefer marked steps
+        a = torch.softmax(scores, dim=1)  # a weight for every position at once
         return (a[:, :, None] * v).sum(1) @ self.w_y
 
 
@@ -112,7 +115,7 @@ def marked_sequences(length: int, seed: int = 0) -> torch.Tensor:
 
 # --8<-- [start:measure]
 def first_input_influence(model: nn.Module, x: torch.Tensor) -> float:
-    """Mean over the batch of ||dy/dx_1||: how much the output still feels the first input."""
+    """Mean over the batch of ||dy/dx_1||: how much y still feels x_1."""
     check_sequence(x)
     x = x.clone().requires_grad_(True)
     (grad,) = torch.autograd.grad(model(x).sum(), x)  # sequences are independent

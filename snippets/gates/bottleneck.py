@@ -36,13 +36,13 @@ def check_size(n: int, name: str) -> int:
 def random_tanh_states(
     n_units: int, input_scale: float, u: np.ndarray, seed: int = 0
 ) -> np.ndarray:
-    """States h_t = tanh(W_hh h_{t-1} + w_x u_t) of a random network, one row per step."""
+    """h_t = tanh(W_hh h_{t-1} + w_x u_t) of a random network, one row per step."""
     n_units = check_size(n_units, "n_units")
     u = np.asarray(u, dtype=float)
     if u.ndim != 1 or not np.all(np.isfinite(u)):
         raise ValueError("u must be a finite 1-D array of scalar inputs")
     if not (np.isfinite(input_scale) and input_scale > 0):
-        raise ValueError(f"input_scale must be a positive number, got {input_scale!r}")
+        raise ValueError(f"input_scale must be positive, got {input_scale!r}")
     rng = np.random.default_rng(seed)
     Q, R = np.linalg.qr(rng.standard_normal((n_units, n_units)))
     W_hh = RADIUS * Q * np.sign(np.diag(R))  # every singular value is RADIUS
@@ -59,20 +59,20 @@ def random_tanh_states(
 
 # --8<-- [start:recall]
 def recall_profile(states: np.ndarray, u: np.ndarray, max_delay: int) -> np.ndarray:
-    """r_k^2 for k = 0..max_delay-1: how well a linear read-out of h_t recovers u_{t-k}."""
+    """r_k^2 for k = 0..max_delay-1: how well a linear read-out finds u_{t-k}."""
     max_delay = check_size(max_delay, "max_delay")
     if states.ndim != 2 or len(states) != len(u):
-        raise ValueError("states must be (steps, units) with one row per input in u")
+        raise ValueError("states must be (steps, units), one row per input in u")
     if len(u) < WASHOUT + 4 * max_delay:
         raise ValueError(f"the stream is too short for max_delay = {max_delay}")
-    t = np.arange(WASHOUT + max_delay, len(u))  # steps whose past reaches max_delay back
-    X = np.column_stack([states[t], np.ones(len(t))])  # state plus a constant
-    Y = np.column_stack([u[t - k] for k in range(max_delay)])  # one column per delay
+    t = np.arange(WASHOUT + max_delay, len(u))  # steps with max_delay of past
+    X = np.column_stack([states[t], np.ones(len(t))])  # state and a constant
+    Y = np.column_stack([u[t - k] for k in range(max_delay)])  # one per delay
     fit, score = slice(0, len(t) * 3 // 4), slice(len(t) * 3 // 4, None)
-    weights, *_ = np.linalg.lstsq(X[fit], Y[fit], rcond=None)  # all delays at once
-    predicted, actual = X[score] @ weights, Y[score]
+    weights, *_ = np.linalg.lstsq(X[fit], Y[fit], rcond=None)  # every k at once
+    predicted, actual = X[score] @ weights, Y[score]  # scored on unseen steps
     p, a = predicted - predicted.mean(0), actual - actual.mean(0)
-    return (p * a).sum(0) ** 2 / ((p * p).sum(0) * (a * a).sum(0))  # squared correlation
+    return (p * a).sum(0) ** 2 / ((p * p).sum(0) * (a * a).sum(0))  # corr^2
 
 
 # --8<-- [end:recall]

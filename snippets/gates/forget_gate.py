@@ -44,25 +44,30 @@ def adding_inputs(seed: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
 
 # --8<-- [start:measure]
 def cell_gradients(
-    lstm: nn.LSTM, readout: nn.Linear, x: torch.Tensor, y: torch.Tensor, cell_path_only: bool
+    lstm: nn.LSTM,
+    readout: nn.Linear,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    cell_path_only: bool,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """dL/dc_t for t = 1..T from one backward pass, (T, batch, H), and the forget gates f_t."""
+    """dL/dc_t, t = 1..T, from one backward pass (T, batch, H); the gates f_t."""
     if x.dim() != 3 or y.shape != (x.shape[0],):
-        raise ValueError(f"need x (batch, T, input) and y (batch,), got {x.shape}, {y.shape}")
+        got = f"{tuple(x.shape)}, {tuple(y.shape)}"
+        raise ValueError(f"need x (batch, T, input) and y (batch,), got {got}")
     h = c = x.new_zeros(x.shape[0], lstm.hidden_size)
     cells, forget = [], []
     for t in range(x.shape[1]):
-        seen = h.detach() if cell_path_only else h  # detached: no way back through h
+        seen = h.detach() if cell_path_only else h  # detached: no way back
         h, c, gates = lstm_step(lstm, x[:, t], seen, c)
         cells.append(c)
         forget.append(gates["f"].detach())
-    loss = 0.5 * ((readout(h)[:, 0] - y) ** 2).mean()  # the adding problem's loss at T
-    grads = torch.autograd.grad(loss, cells)  # as step_grads does, keeping the vectors
+    loss = 0.5 * ((readout(h)[:, 0] - y) ** 2).mean()  # adding problem, at T
+    grads = torch.autograd.grad(loss, cells)  # like step_grads, keeping vectors
     return torch.stack(grads), torch.stack(forget)
 
 
 def relative_norms(grads: torch.Tensor) -> torch.Tensor:
-    """||dL/dc_t|| / ||dL/dc_T|| for t = 1..T from the (T, batch, H) gradients."""
+    """||dL/dc_t|| / ||dL/dc_T||, t = 1..T, from the (T, batch, H) gradients."""
     norms = grads.flatten(1).norm(dim=1)
     return norms / norms[-1]
 
@@ -72,12 +77,13 @@ def relative_norms(grads: torch.Tensor) -> torch.Tensor:
 
 # --8<-- [start:by_hand]
 def cell_path_by_hand(forget: torch.Tensor, grad_c_T: torch.Tensor) -> torch.Tensor:
-    """||(f_{t+1} * ... * f_T) * dL/dc_T|| for t = 1..T: the cell path, no autograd."""
+    """||(f_{t+1} * ... * f_T) * dL/dc_T||, t = 1..T: the cell path by hand."""
     if forget.dim() != 3 or forget.shape[1:] != grad_c_T.shape:
-        raise ValueError(f"need f (T, batch, H) and dL/dc_T (batch, H), got {forget.shape}")
+        got = f"{tuple(forget.shape)}, {tuple(grad_c_T.shape)}"
+        raise ValueError(f"need f (T, batch, H) and dL/dc_T (batch, H), got {got}")
     if ((forget < 0) | (forget > 1)).any():
         raise ValueError("forget-gate values must lie in [0, 1]")
-    later = torch.ones_like(forget)  # later[t] = product of f over the steps after t
+    later = torch.ones_like(forget)  # later[t] = product of f after step t
     for t in range(forget.shape[0] - 2, -1, -1):
         later[t] = later[t + 1] * forget[t + 1]
     return (later * grad_c_T).flatten(1).norm(dim=1)
@@ -140,19 +146,23 @@ def plot(found: dict[str, dict[str, object]], path: str = "forget_gate.svg") -> 
 if __name__ == "__main__":
     torch.set_num_threads(1)
     found = measure()
-    print(f"LSTM at initialisation, adding-problem inputs, T = {T}, loss at the last step")
-    print("ratio = ||dL/dc_1|| / ||dL/dc_T||; f-bar = geometric mean of all f_t,")
-    print("f-bar_j = the same for one unit j; f(1-f) = the forget gate's own slope, mean")
-    print("                           f-bar^99  max f-bar_j^99     ratio, cell  ratio, all")
-    print("init              f-bar  (average)  (most open unit)     path only       paths  f(1-f)")
+    print(f"LSTM at initialisation, adding-problem inputs, T = {T}, loss at T")
+    print("ratio = ||dL/dc_1|| / ||dL/dc_T||; f-bar = geometric mean of all f_t;")
+    print("f-bar_j = the same for unit j alone")
+    print("                         f-bar^99  max f-bar_j^99   ratio, cell  ratio, all")
+    print("init              f-bar (average)  (most open unit)   path only       paths")
     for name, row in found.items():
         f = row["forget"]
         f_bar, f_j = geometric_mean(f), most_open_unit(f)
-        slope = (f * (1 - f)).mean().item()
         print(
-            f"{name:16s}  {f_bar:5.3f}  {f_bar ** (T - 1):9.1e}  {f_j ** (T - 1):16.1e}"
-            f"  {row['cell path only'][0]:12.1e}  {row['all paths'][0]:10.1e}  {slope:6.4f}"
+            f"{name:16s}  {f_bar:5.3f}  {f_bar ** (T - 1):7.1e}  {f_j ** (T - 1):16.1e}"
+            f"  {row['cell path only'][0]:10.1e}  {row['all paths'][0]:10.1e}"
         )
+    print("\nThe forget gate's own slope f(1 - f), mean over steps and units:")
+    for name, row in found.items():
+        f = row["forget"]
+        print(f"  {name:16s}  {(f * (1 - f)).mean().item():.4f}")
+    print()
     for bias in (1.0, 3.0, 5.0):
         f = 1 / (1 + math.exp(-bias))
         print(f"sigmoid({bias:g}) = {f:.4f}: a factor e lost every {1 / -math.log(f):.1f} steps")

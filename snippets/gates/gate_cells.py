@@ -46,9 +46,10 @@ def check_layer(layer: nn.Module, kind: type) -> None:
 
 # --8<-- [start:layout]
 def gate_slices(layer: nn.LSTM | nn.GRU) -> dict[str, dict[str, torch.Tensor]]:
-    """Per gate: its input matrix W_x, recurrent matrix W_h and EFFECTIVE bias b (views)."""
+    """Per gate: input matrix W_x, recurrent W_h, EFFECTIVE bias b (views)."""
     if not isinstance(layer, nn.LSTM | nn.GRU):
-        raise TypeError(f"expected an nn.LSTM or an nn.GRU, got {type(layer).__name__}")
+        kind = type(layer).__name__
+        raise TypeError(f"expected an nn.LSTM or an nn.GRU, got {kind}")
     check_layer(layer, type(layer))
     names = LSTM_GATES if isinstance(layer, nn.LSTM) else GRU_GATES
     H = layer.hidden_size
@@ -60,7 +61,7 @@ def gate_slices(layer: nn.LSTM | nn.GRU) -> dict[str, dict[str, torch.Tensor]]:
             "W_h": layer.weight_hh_l0[rows],
             "b_ih": layer.bias_ih_l0[rows],
             "b_hh": layer.bias_hh_l0[rows],
-            "b": layer.bias_ih_l0[rows] + layer.bias_hh_l0[rows],  # what the gate adds
+            "b": layer.bias_ih_l0[rows] + layer.bias_hh_l0[rows],  # both are added
         }
     return gates
 
@@ -84,18 +85,18 @@ def check_step_inputs(x: torch.Tensor, h: torch.Tensor, layer: nn.Module) -> Non
 def lstm_step(
     layer: nn.LSTM, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
-    """One LSTM step with a forget gate: return h_t, c_t and the gate values i, f, g, o."""
+    """One LSTM step with a forget gate: h_t, c_t and the gates i, f, g, o."""
     check_step_inputs(x, h, layer)
     check_step_inputs(x, c, layer)
     p = gate_slices(layer)
 
-    def pre(gate: str) -> torch.Tensor:  # W_x x_t + W_h h_{t-1} + b for one gate
+    def pre(gate: str) -> torch.Tensor:  # W_x x_t + W_h h_{t-1} + b
         return x @ p[gate]["W_x"].T + h @ p[gate]["W_h"].T + p[gate]["b"]
 
-    i = torch.sigmoid(pre("i"))  # input gate: how much of the candidate to write
-    f = torch.sigmoid(pre("f"))  # forget gate: how much of the old cell to keep
+    i = torch.sigmoid(pre("i"))  # input gate: how much of g to write
+    f = torch.sigmoid(pre("f"))  # forget gate: how much of c to keep
     g = torch.tanh(pre("g"))  # candidate values
-    o = torch.sigmoid(pre("o"))  # output gate: how much of the cell to expose
+    o = torch.sigmoid(pre("o"))  # output gate: how much of c to expose
     c_new = f * c + i * g  # the additive path through time
     h_new = o * torch.tanh(c_new)  # what the next step and the readout see
     return h_new, c_new, {"i": i, "f": f, "g": g, "o": o}
@@ -106,16 +107,16 @@ def lstm_step(
 
 # --8<-- [start:gru]
 def gru_step(layer: nn.GRU, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-    """One GRU step as nn.GRU computes it: the reset gate acts AFTER the product W_hn h."""
+    """One GRU step as nn.GRU computes it: reset AFTER the product W_hn h."""
     check_step_inputs(x, h, layer)
     p = gate_slices(layer)
     r = torch.sigmoid(x @ p["r"]["W_x"].T + h @ p["r"]["W_h"].T + p["r"]["b"])
     z = torch.sigmoid(x @ p["z"]["W_x"].T + h @ p["z"]["W_h"].T + p["z"]["b"])
     # The candidate keeps its two biases apart: b_hn sits inside the reset.
-    n = torch.tanh(
-        x @ p["n"]["W_x"].T + p["n"]["b_ih"] + r * (h @ p["n"]["W_h"].T + p["n"]["b_hh"])
-    )
-    return (1 - z) * n + z * h  # z = 1 keeps the old state: the GRU's additive path
+    from_x = x @ p["n"]["W_x"].T + p["n"]["b_ih"]
+    from_h = h @ p["n"]["W_h"].T + p["n"]["b_hh"]
+    n = torch.tanh(from_x + r * from_h)
+    return (1 - z) * n + z * h  # z = 1 keeps the old state: the additive path
 
 
 # --8<-- [end:gru]
@@ -161,8 +162,11 @@ class GRUByHand(nn.Module):
 
 
 # --8<-- [start:unroll]
-def unroll_lstm(cell: LSTMByHand, x: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-    """Run an LSTM cell over x (batch, T, input) from zeros; return [h_1..h_T], [c_1..c_T]."""
+def unroll_lstm(
+    cell: LSTMByHand,
+    x: torch.Tensor,
+) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Run cell over x (batch, T, input) from zeros: [h_1..h_T], [c_1..c_T]."""
     if not isinstance(cell, LSTMByHand):
         raise TypeError(f"cell must be an LSTMByHand, got {type(cell).__name__}")
     if not isinstance(x, torch.Tensor) or x.dim() != 3 or x.shape[1] == 0:
@@ -182,7 +186,7 @@ def unroll_lstm(cell: LSTMByHand, x: torch.Tensor) -> tuple[list[torch.Tensor], 
 
 # --8<-- [start:forget_bias]
 def set_forget_bias(lstm: nn.LSTM, value: float) -> None:
-    """Make the forget gate's effective bias (bias_ih + bias_hh, f slice) equal to value."""
+    """Set the forget gate's effective bias (f slice of bias_ih + bias_hh)."""
     check_layer(lstm, nn.LSTM)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"value must be a number, got {type(value).__name__}")
@@ -190,7 +194,7 @@ def set_forget_bias(lstm: nn.LSTM, value: float) -> None:
         raise ValueError(f"value must be finite, got {value}")
     H = lstm.hidden_size
     with torch.no_grad():
-        lstm.bias_ih_l0[H : 2 * H] = value  # both vectors are added: put it all in one
+        lstm.bias_ih_l0[H : 2 * H] = value  # the two are added: all in one
         lstm.bias_hh_l0[H : 2 * H] = 0.0
 
 

@@ -9,7 +9,7 @@ layer's weights and take ||dL/dh_t|| (and ||dL/dc_t|| for the LSTM) for every t 
 backward pass, on 100 test sequences, in float64.
 
 Run: python gated_profiles.py   (prints the table, writes gated_profiles.svg; needs
-gate_cells.py, step_grads.py and adding_task.py beside it)
+gate_cells.py, step_grads.py, grad_monitor.py and adding_task.py beside it)
 """
 
 import copy
@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from adding_task import SOLVED_FRACTION, adding_batch, constant_baseline_mse
 from gate_cells import GRUByHand, LSTMByHand, unroll_lstm
+from grad_monitor import VANISHING_RATIO
 from step_grads import cell_from_rnn, per_step_grad_norms, unroll
 from torch import nn
 
@@ -51,17 +52,21 @@ def test_mse(layer: nn.Module, readout: nn.Linear, x: torch.Tensor, y: torch.Ten
 
 # --8<-- [start:profile]
 def gradient_profile(
-    layer: nn.Module, readout: nn.Linear, x: torch.Tensor, y: torch.Tensor
+    layer: nn.Module,
+    readout: nn.Linear,
+    x: torch.Tensor,
+    y: torch.Tensor,
 ) -> dict[str, torch.Tensor]:
-    """||dL/dh_t|| / ||dL/dh_T|| (and the same for c_t in an LSTM), t = 1..T, in float64."""
+    """||dL/dh_t|| / ||dL/dh_T|| (LSTM: also for c_t), t = 1..T, in float64."""
     layer, readout = copy.deepcopy(layer).double(), copy.deepcopy(readout).double()
     x, y = x.double(), y.double()
     if isinstance(layer, nn.LSTM):
         hs, cs = unroll_lstm(LSTMByHand(layer), x)
         states = hs + cs  # one backward pass for all 2T gradients
+    elif isinstance(layer, nn.GRU):
+        hs = states = unroll(GRUByHand(layer), x)
     else:
-        cell = GRUByHand(layer) if isinstance(layer, nn.GRU) else cell_from_rnn(layer)
-        hs = states = unroll(cell, x)
+        hs = states = unroll(cell_from_rnn(layer), x)
     loss = 0.5 * ((readout(hs[-1])[:, 0] - y) ** 2).mean()
     norms = per_step_grad_norms(loss, states)
     h, c = norms[: x.shape[1]], norms[x.shape[1] :]
@@ -94,21 +99,24 @@ def keep_gate(layer: nn.Module, x: torch.Tensor) -> tuple[float, float] | None:
 
 # --8<-- [start:train]
 def train_until_solved(
-    layer: nn.Module, readout: nn.Linear, test: tuple[torch.Tensor, torch.Tensor], seed: int = 0
+    layer: nn.Module,
+    readout: nn.Linear,
+    test: tuple[torch.Tensor, torch.Tensor],
+    seed: int = 0,
 ) -> tuple[int, float]:
-    """Adam on fresh batches until the test MSE is below SOLVED_MSE or MAX_STEPS have passed."""
+    """Adam on fresh batches until test MSE < SOLVED_MSE or MAX_STEPS are done."""
     params = list(layer.parameters()) + list(readout.parameters())
     optimizer = torch.optim.Adam(params, lr=LR)
     rng = np.random.default_rng(seed)
     for step in range(1, MAX_STEPS + 1):
         x, y = as_tensors(*adding_batch(rng, BATCH, T))
-        states, _ = layer(x)  # the fused kernel: fast; the cells are only for measuring
+        states, _ = layer(x)  # fused kernel: fast; cells are only for measuring
         loss = ((readout(states[:, -1])[:, 0] - y) ** 2).mean()
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         if step % EVAL_EVERY == 0 and test_mse(layer, readout, *test) < SOLVED_MSE:
-            break
+            break  # solved
     return step, test_mse(layer, readout, *test)
 
 
@@ -184,6 +192,14 @@ if __name__ == "__main__":
                 f"{kind + ':':10s}||dL/dc_1|| / ||dL/dc_30||  {row['init']['c'][0]:8.1e}"
                 f"  {row['trained']['c'][0]:8.1e}"
             )
+
+    print(f"\nThe gradient monitor calls a ratio below {VANISHING_RATIO:g} vanishing:")
+    for kind, row in found.items():
+        verdicts = [
+            "vanishing" if row[when]["h"][0] < VANISHING_RATIO else "not vanishing"
+            for when in ("init", "trained")
+        ]
+        print(f"  {kind:9s} at init: {verdicts[0]:9s}  trained: {verdicts[1]}")
 
     print("\nKeep gate (LSTM: forget gate f_t, GRU: update gate z_t), mean over steps:")
     print("         all units: init  trained   most open unit: init  trained")

@@ -43,6 +43,20 @@ def test_softmax_weight_on_the_first_position():
     assert ap.attention_weight_on_first(ap.AttentionReadout(), one) == 1.0
 
 
+def test_a_fixed_score_margin_is_diluted_by_more_positions():
+    """a_1 = e^beta / (e^beta + sum of the others): the margin must grow like log T."""
+    text = expected_output("beyond/attention_path")
+    sharp = ap.AttentionReadout(bonus=ap.SHARP_BONUS)
+    weights = {}
+    for length in (10, 200):
+        x = ap.marked_sequences(length)
+        weights[length] = ap.attention_weight_on_first(sharp, x)
+        diffuse = ap.attention_weight_on_first(ap.AttentionReadout(), x)
+        line = f"weight on position 1 at T = {length}: diffuse {diffuse:.4f}, sharp {weights[length]:.4f}"
+        assert line in text
+    assert weights[10] > 0.98 and 0.75 < weights[200] < 0.85
+
+
 def test_without_positions_attention_cannot_see_order():
     assert ap.permutation_changes_output(ap.AttentionReadout(positions=False)) < 1e-12
     assert ap.permutation_changes_output(ap.AttentionReadout()) > 0.1

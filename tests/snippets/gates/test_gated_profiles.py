@@ -45,6 +45,14 @@ def test_a_few_units_learn_to_keep(found):
     assert found["LSTM"]["kept"][1][0] < found["LSTM"]["kept"][0][0]
 
 
+def test_monitor_verdicts(found):
+    text = expected_output("gates/gated_profiles")
+    assert "  tanh RNN  at init: vanishing  trained: vanishing" in text
+    for kind in ("LSTM", "GRU"):
+        assert f"  {kind:9s} at init: vanishing  trained: not vanishing" in text
+        assert found[kind]["trained"]["h"][0] > gp.VANISHING_RATIO > found[kind]["init"]["h"][0]
+
+
 def test_page_output(found):
     text = expected_output("gates/gated_profiles")
     for kind, row in found.items():
