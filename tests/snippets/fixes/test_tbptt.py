@@ -25,6 +25,8 @@ def test_retain_graph_grows_the_graph_by_one_chunk_per_step():
     steps = {b - a for a, b in itertools.pairwise(nodes)}
     assert len(steps) == 1 and steps.pop() > 0  # linear growth: chunk n visits n chunks
     assert nodes[-1] > 9 * nodes[0]
+    # Total work: quadratic in the number of chunks, against linear with detach().
+    assert sum(nodes) > 5 * sum(tbptt.run("detach")["nodes"])
 
 
 def test_detach_keeps_every_backward_the_same_size():
