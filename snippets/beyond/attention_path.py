@@ -44,7 +44,8 @@ def sinusoidal_positions(length: int, dim: int = D) -> torch.Tensor:
     if isinstance(length, bool) or not isinstance(length, int) or length < 1:
         raise ValueError(f"length must be a positive integer, got {length!r}")
     t = torch.arange(length, dtype=torch.float64)[:, None]
-    rates = 10000.0 ** (-torch.arange(0, dim, 2, dtype=torch.float64) / dim)  # w_j
+    j2 = torch.arange(0, dim, 2, dtype=torch.float64)  # 2j = 0, 2, 4, ...
+    rates = 10000.0 ** (-j2 / dim)  # w_j = 1 / 10000^(2j/dim)
     p = torch.zeros(length, dim, dtype=torch.float64)
     p[:, 0::2], p[:, 1::2] = torch.sin(t * rates), torch.cos(t * rates)
     return p
@@ -154,6 +155,8 @@ def influence_table(lengths: tuple[int, ...] = LENGTHS) -> dict[str, list[float]
 
 def loglog_slope(lengths: tuple[int, ...], values: list[float], lo: int, hi: int) -> float:
     """Slope of log(value) against log(T) between T = lo and T = hi."""
+    if lo not in lengths or hi not in lengths or lo == hi:
+        raise ValueError(f"lo and hi must be two different lengths from {lengths}")
     i, j = lengths.index(lo), lengths.index(hi)
     return math.log(values[j] / values[i]) / math.log(hi / lo)
 

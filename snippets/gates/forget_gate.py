@@ -68,6 +68,8 @@ def cell_gradients(
 
 def relative_norms(grads: torch.Tensor) -> torch.Tensor:
     """||dL/dc_t|| / ||dL/dc_T||, t = 1..T, from the (T, batch, H) gradients."""
+    if grads.dim() != 3:
+        raise ValueError(f"need gradients (T, batch, H), got {tuple(grads.shape)}")
     norms = grads.flatten(1).norm(dim=1)
     return norms / norms[-1]
 
@@ -94,6 +96,8 @@ def cell_path_by_hand(forget: torch.Tensor, grad_c_T: torch.Tensor) -> torch.Ten
 
 def geometric_mean(values: torch.Tensor) -> float:
     """exp(mean(log v)): the constant factor whose power matches the product on average."""
+    if not (values > 0).all():
+        raise ValueError("a geometric mean needs positive values")
     return values.log().mean().exp().item()
 
 

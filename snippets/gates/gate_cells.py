@@ -203,6 +203,8 @@ def set_forget_bias(lstm: nn.LSTM, value: float) -> None:
 
 def parameter_count(module: nn.Module) -> int:
     """Number of trainable numbers in module."""
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"expected an nn.Module, got {type(module).__name__}")
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 

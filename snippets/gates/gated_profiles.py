@@ -58,7 +58,8 @@ def gradient_profile(
     y: torch.Tensor,
 ) -> dict[str, torch.Tensor]:
     """||dL/dh_t|| / ||dL/dh_T|| (LSTM: also for c_t), t = 1..T, in float64."""
-    layer, readout = copy.deepcopy(layer).double(), copy.deepcopy(readout).double()
+    layer = copy.deepcopy(layer).double()  # a float64 copy: training is untouched
+    readout = copy.deepcopy(readout).double()
     x, y = x.double(), y.double()
     if isinstance(layer, nn.LSTM):
         hs, cs = unroll_lstm(LSTMByHand(layer), x)
@@ -115,7 +116,8 @@ def train_until_solved(
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        if step % EVAL_EVERY == 0 and test_mse(layer, readout, *test) < SOLVED_MSE:
+        checked = step % EVAL_EVERY == 0
+        if checked and test_mse(layer, readout, *test) < SOLVED_MSE:
             break  # solved
     return step, test_mse(layer, readout, *test)
 

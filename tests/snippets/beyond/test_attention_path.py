@@ -30,9 +30,26 @@ def test_attention_reaches_x1_in_one_step_but_softmax_dilutes_it(found):
     diffuse = ap.loglog_slope(ap.LENGTHS, found["attention, diffuse"], 10, 200)
     assert -1.2 < diffuse < -0.8  # like 1/T: polynomial, not exponential
     sharp = ap.loglog_slope(ap.LENGTHS, found["attention, sharp"], 10, 200)
-    assert abs(sharp) < 0.3 and at(found, "attention, sharp", 200) > 0.5
+    assert 0 < sharp < 0.3 and at(found, "attention, sharp", 200) > 0.5  # even rises
     # Even the diluted attention gradient at T = 200 beats the RNN's at T = 20.
     assert at(found, "attention, diffuse", 200) > at(found, "tanh RNN", 20)
+
+
+def test_the_pages_formula_for_dy_dx1():
+    """dy/dx_1 = a_1 (W_v^T w_y + (w_y^T v_1 - y) W_k^T q / sqrt(d)) for T > 1, no bonus."""
+    model = ap.AttentionReadout()
+    x = ap.marked_sequences(7)
+    e = x + ap.sinusoidal_positions(7)
+    with torch.no_grad():
+        q = e[:, -1] @ model.W_q.T
+        k, v = e @ model.W_k.T, e @ model.W_v.T
+        a = torch.softmax((k @ q[:, :, None])[..., 0] / ap.D**0.5, dim=1)
+        y = model(x)
+        score_term = (v[:, 0] @ model.w_y - y)[:, None] * (q @ model.W_k) / ap.D**0.5
+        by_hand = a[:, :1] * (model.W_v.T @ model.w_y + score_term)
+    x.requires_grad_(True)
+    (grad,) = torch.autograd.grad(model(x).sum(), x)
+    assert torch.allclose(grad[:, 0], by_hand, rtol=1e-10, atol=1e-14)
 
 
 def test_softmax_weight_on_the_first_position():
@@ -105,6 +122,11 @@ def test_plot_is_byte_stable(tmp_path, found):
         (lambda: ap.AttentionReadout(bonus=float("inf")), ValueError, "finite"),
         (lambda: ap.sinusoidal_positions(0), ValueError, "positive integer"),
         (lambda: ap.marked_sequences(2.5), ValueError, "positive integer"),
+        (
+            lambda: ap.loglog_slope(ap.LENGTHS, [1.0] * len(ap.LENGTHS), 10, 11),
+            ValueError,
+            "two different lengths",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_error(call, error, message):

@@ -84,5 +84,11 @@ def test_bad_input_gets_a_clear_error():
         fg.cell_gradients(lstm, readout, x, y[:3], cell_path_only=True)
     with pytest.raises(ValueError, match="need f"):
         fg.cell_path_by_hand(torch.ones(5, 2, 3), torch.ones(2, 4))
+    with pytest.raises(TypeError, match="must be a number"):
+        fg.make_lstm("1")
+    with pytest.raises(ValueError, match=r"need gradients \(T, batch, H\)"):
+        fg.relative_norms(torch.ones(5, 3))
+    with pytest.raises(ValueError, match="positive values"):
+        fg.geometric_mean(torch.tensor([0.5, 0.0]))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         fg.cell_path_by_hand(torch.full((5, 2, 3), 1.5), torch.ones(2, 3))

@@ -189,6 +189,14 @@ def test_page_output():
         (lambda: gc.set_forget_bias(nn.LSTM(2, 3, batch_first=True), "1"), TypeError, "number"),
         (lambda: gc.set_forget_bias(nn.LSTM(2, 3, batch_first=True), True), TypeError, "number"),
         (lambda: gc.set_forget_bias(nn.GRU(2, 3, batch_first=True), 1.0), TypeError, "nn.LSTM"),
+        (
+            lambda: gc.gru_step_reset_before(
+                nn.GRU(2, 3, batch_first=True), torch.zeros(1, 2), torch.zeros(2, 3)
+            ),
+            ValueError,
+            r"state must have shape \(1, 3\)",
+        ),
+        (lambda: gc.parameter_count("lstm"), TypeError, "nn.Module"),
     ],
 )
 def test_bad_input_gets_a_clear_error(call, error, message):

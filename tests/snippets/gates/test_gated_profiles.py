@@ -79,3 +79,6 @@ def test_plot_is_byte_stable(tmp_path, found):
 def test_bad_input_gets_a_clear_error():
     with pytest.raises(ValueError, match="kind must be one of"):
         gp.make_model("elman")
+    x, y = torch.zeros(2, 5, 2), torch.zeros(2)
+    with pytest.raises(TypeError, match=r"expected an nn\.RNN"):
+        gp.gradient_profile(torch.nn.Linear(2, 32), torch.nn.Linear(32, 1), x, y)
