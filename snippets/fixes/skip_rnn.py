@@ -40,10 +40,10 @@ class SkipRNN(nn.Module):
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         """x: (batch, T, input); returns the states [h_1, ..., h_T], each in the graph."""
         c, states = self.cell, []
+        inputs = nn.functional.linear(x, c.weight_ih, c.bias_ih)  # W_ih x_t + b_ih, every t
         h = x.new_zeros(x.shape[0], self.hidden_size)
         for t in range(x.shape[1]):
-            z = nn.functional.linear(x[:, t], c.weight_ih, c.bias_ih)
-            z = z + nn.functional.linear(h, c.weight_hh, c.bias_hh)
+            z = inputs[:, t] + nn.functional.linear(h, c.weight_hh, c.bias_hh)
             if self.skip is not None and t >= self.skip:
                 z = z + self.w_skip(states[t - self.skip])  # the shortcut from h_{t-k}
             h = torch.tanh(z)

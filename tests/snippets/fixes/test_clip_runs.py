@@ -40,8 +40,8 @@ def test_page_table_holds_the_seed0_numbers(seed0):
     for label, h in seed0.items():
         cell = f"NaN at {h.diverged_at}" if h.diverged_at is not None else f"{cr.final_loss(h):.3f}"
         assert f"\n{label} | {cell} | " in text
-    assert "no clipping | NaN at 31 | NaN at 15 | NaN at 41 |" in text
-    assert "clip_grad_norm_(1) | 0.201 | 0.211 | 0.254 | 98% |" in text
+    assert "no clipping | NaN at 31 | NaN at 15 |" in text
+    assert "clip_grad_norm_(1) | 0.201 | 0.211 |" in text
 
 
 def test_plot_is_byte_stable(tmp_path, seed0):
@@ -55,9 +55,10 @@ def test_the_pages_reading_of_the_table():
     rows = expected_output("fixes/clip_runs").splitlines()[1:]
     table = {r.split(" | ")[0]: r.split(" | ")[1:] for r in rows}
     clipped = ("clip_grad_norm_(1)", "clip_grad_norm_(5)", "clip_grad_value_(0.1)")
-    losses = {label: [float(v) for v in table[label][:3]] for label in clipped}  # all finite
-    for seed in range(3):
+    n = len(cr.SEEDS)
+    losses = {label: [float(v) for v in table[label][:n]] for label in clipped}  # all finite
+    for seed in range(n):
         best = losses["clip_grad_norm_(1)"][seed]
         assert best < losses["clip_grad_norm_(5)"][seed]
         assert best < losses["clip_grad_value_(0.1)"][seed] / 2  # "far worse"
-    assert all(v.startswith("NaN") for v in table["no clipping"][:3])
+    assert all(v.startswith("NaN") for v in table["no clipping"][:n])

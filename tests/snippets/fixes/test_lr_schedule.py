@@ -42,8 +42,8 @@ def test_page_table_holds_the_seed0_numbers(seed0):
     for label, h in seed0.items():
         assert f"\n{label} | {ls.outcome(h)} | " in text
         assert text.split(f"\n{label} | ")[1].split("\n")[0].endswith(f" | {ls.first_below(h)}")
-    assert "constant 0.1 | NaN at 31 | NaN at 15 | NaN at 41 | -" in text
-    assert "decay 0.1 → 0.01, clip_grad_norm_(1) | 0.015 | 0.014 | 0.058 | 44" in text
+    assert "constant 0.1 | NaN at 31 | NaN at 15 | -" in text
+    assert "decay 0.1 → 0.01, clip_grad_norm_(1) | 0.015 | 0.014 | 44" in text
 
 
 def test_plot_is_byte_stable(tmp_path, seed0):
@@ -54,20 +54,21 @@ def test_plot_is_byte_stable(tmp_path, seed0):
 
 
 def printed_table() -> dict[str, list[str]]:
-    """The printed table: schedule -> [seed 0, seed 1, seed 2, below-0.5 step]."""
+    """The printed table: schedule -> [one cell per seed..., below-0.5 step]."""
     rows = expected_output("fixes/lr_schedule").splitlines()[1:]
     return {r.split(" | ")[0]: r.split(" | ")[1:] for r in rows}
 
 
 def test_the_pages_reading_of_the_table():
-    table = printed_table()
-    assert all(not v.startswith("NaN") for v in table["constant 0.01"][:3])
-    assert all(v.startswith("NaN") for v in table[f"warm-up to 0.1 over {ls.WARMUP} steps"][:3])
-    constant = [float(v) for v in table["constant 0.01"][:3]]
-    decay = [float(v) for v in table["decay 0.03 → 0.003"][:3]]
-    assert sum(d < c for d, c in zip(decay, constant, strict=True)) == 2  # two seeds of three
-    best = [float(v) for v in table["decay 0.1 → 0.01, clip_grad_norm_(1)"][:3]]
+    table, n = printed_table(), len(ls.SEEDS)
+    assert all(not v.startswith("NaN") for v in table["constant 0.01"][:n])
+    assert all(v.startswith("NaN") for v in table[f"warm-up to 0.1 over {ls.WARMUP} steps"][:n])
+    constant = [float(v) for v in table["constant 0.01"][:n]]
+    decay = [float(v) for v in table["decay 0.03 → 0.003"][:n]]
+    assert constant[1] > 5 * constant[0]  # the second seed ends far above the first
+    assert all(0.8 < d / c < 1.25 for d, c in zip(decay, constant, strict=True))  # "about where"
+    best = [float(v) for v in table["decay 0.1 → 0.01, clip_grad_norm_(1)"][:n]]
     for others in (constant, decay):
         assert all(b < o for b, o in zip(best, others, strict=True))  # lowest on every seed
-    steps = [table[label][3] for label in table if table[label][3] != "-"]
-    assert min(int(s) for s in steps) == int(table["decay 0.1 → 0.01, clip_grad_norm_(1)"][3])
+    steps = [row[-1] for row in table.values() if row[-1] != "-"]
+    assert min(int(s) for s in steps) == int(table["decay 0.1 → 0.01, clip_grad_norm_(1)"][-1])

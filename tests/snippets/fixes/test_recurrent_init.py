@@ -49,9 +49,10 @@ def test_training_outcomes(scheme, lr, clip, expected):
 def test_page_output():
     text = expected_output("fixes/recurrent_init")
     assert "W_hh at init: default (tanh) | σ_max: 1.09 | spectral radius: 0.66" in text
-    assert "at init: 9.0e-09 | lr 0.01, clip 1: 1.001 | lr 0.1, clip 1: 1.004" in text
+    assert "at init: 9.0e-09 | lr 0.01, clip 1: 1.001 | lr 0.1, clip 1: 1.004\n" in text
     assert "orthogonal (tanh) | σ_max: 1.00 | spectral radius: 1.00" in text
-    assert "lr 0.1, clip 1: 0.000 | lr 0.1, no clipping: NaN at 55" in text
+    assert "lr 0.1, clip 1: 0.000\n" in text
+    assert "orthogonal (tanh), lr 0.1 without clipping: NaN at 55\n" in text
     assert (
         "identity (ReLU) | σ_max: 1.00 | spectral radius: 1.00 | ‖∂L/∂h₁‖ / ‖∂L/∂h₄₀‖ at init: 4.5e-01 | lr 0.01, clip 1: 0.054"
         in text
