@@ -127,3 +127,18 @@ def test_shell_fences_are_not_run_by_accident():
     """pytest-codeblocks also executes ```sh and ```bash; pages show commands as ```console."""
     bad = [f.where for f in ALL_FENCES if f.info.split(" ")[0] in {"sh", "bash", "zsh", "shell"}]
     assert not bad, f"use ```console for commands shown to readers: {bad}"
+
+
+TEST_REFERENCE = re.compile(r"`(tests/[\w/]+\.py)::(test_\w+)`")
+
+
+def test_tests_named_on_pages_exist():
+    """A page that cites a test as evidence (the corrected-claims page does) cites a real one."""
+    cited = [(page, m) for page in pages() for m in TEST_REFERENCE.finditer(page.read_text())]
+    assert cited, "no page cites a test"
+    missing = []
+    for page, match in cited:
+        path, name = ROOT / match[1], match[2]
+        if not path.is_file() or not re.search(rf"^def {name}\(", path.read_text(), re.M):
+            missing.append(f"{page.relative_to(ROOT)}: {match[0]}")
+    assert not missing, f"pages cite tests that do not exist: {missing}"
