@@ -12,6 +12,7 @@ from fractions import Fraction
 
 import explorer_reference as er
 import pytest
+from support import ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -266,6 +267,32 @@ def test_state_round_trips_through_the_url(browser, site_url):
         # The shared link scrolls the explorer into view.
         box = page.locator("#explorer").bounding_box()
         assert box and box["y"] < 900
+        assert not problems, problems
+    finally:
+        context.close()
+
+
+def test_lab_link_opens_the_lab_with_the_same_parameters(browser, site_url):
+    """ "Open this configuration in the lab": the link reaches the lab, and the line to paste
+    sets exactly the lab's parameters cell, name for name."""
+    params = dict(activation="relu", scale=1.25, hidden=16, steps=80, seed=7)
+    context, page, problems = open_page(browser, f"{site_url}/explorer/")
+    try:
+        set_controls(page, params)
+        lab = page.locator("#explorer .gtt-ex__lab")
+        page.wait_for_function(
+            "document.querySelector('#explorer .gtt-ex__lab code').textContent.includes('relu')"
+        )
+        namespace: dict = {}
+        exec(lab.locator("code").inner_text(), namespace)
+        assert {name: namespace[name] for name in params} == params
+        source = (ROOT / "docs" / "labs" / "vanishing.py").read_text(encoding="utf-8")
+        cell = source.split('# %% tags=["parameters"]')[1].split("# %%")[0]
+        assert set(re.findall(r"^(\w+) =", cell, re.M)) == set(params)
+        lab.get_by_role("link").click()
+        page.wait_for_load_state("networkidle")
+        assert "/generated/labs/vanishing/" in page.url
+        assert page.locator(".jupyter-wrapper").count() == 1
         assert not problems, problems
     finally:
         context.close()

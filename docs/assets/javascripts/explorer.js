@@ -292,6 +292,19 @@
     );
   }
 
+  // The same five parameters as the parameters cell of the vanishing-gradients lab.
+  function labParameters(p) {
+    return (
+      'activation, scale, hidden, steps, seed = "' + p.activation + '", ' + pythonFloat(p.scale) +
+      ", " + p.hidden + ", " + p.steps + ", " + p.seed
+    );
+  }
+
+  function labUrl(p) {
+    if (typeof __md_scope === "undefined") return null;  // Material's site root
+    return new URL("generated/labs/vanishing/?" + toQuery(p), __md_scope).href;
+  }
+
   function toQuery(p) {
     return Object.keys(QUERY).map(function (name) {
       return QUERY[name] + "=" + encodeURIComponent(String(p[name]));
@@ -354,6 +367,7 @@
     activations: ACTIVATIONS.slice(),
     compute: compute,
     pythonCall: pythonCall,
+    labParameters: labParameters,
     toQuery: toQuery,
     fromQuery: fromQuery,
     formatLog10: formatLog10,
@@ -404,7 +418,9 @@
         '<p class="gtt-ex__buttons"><button type="button" class="md-button gtt-ex__copy-link">Copy link</button> ' +
         '<button type="button" class="md-button gtt-ex__copy-python">Copy Python call</button> ' +
         '<a class="gtt-ex__link" href="#">Link to this configuration</a> ' +
-        '<span class="gtt-ex__status" role="status"></span></p></div>';
+        '<span class="gtt-ex__status" role="status"></span></p>' +
+        '<p class="gtt-ex__lab"><a class="gtt-ex__lab-link" href="#">Open this configuration in the lab</a>: ' +
+        "set its parameters cell to <code></code></p></div>";
     root.innerHTML =
       '<form class="gtt-ex__controls" aria-label="Explorer settings">' + controls + "</form>" +
       '<div class="gtt-ex__plot"><svg class="gtt-ex__svg" role="img" aria-labelledby="' + id +
@@ -565,6 +581,13 @@
     if (code) code.textContent = pythonCall(s);
     var link = this.root.querySelector(".gtt-ex__link");
     if (link) link.href = this.link();
+    var lab = this.root.querySelector(".gtt-ex__lab");
+    if (lab) {
+      var labHref = labUrl(s);
+      lab.hidden = !labHref;
+      if (labHref) lab.querySelector("a").href = labHref;
+      lab.querySelector("code").textContent = labParameters(s);
+    }
     var full = this.root.querySelector(".gtt-ex__full");
     if (full) {
       var href = this.fullLink();
