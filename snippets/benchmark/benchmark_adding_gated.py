@@ -18,5 +18,7 @@ MODELS = ("lstm", "gru")
 if __name__ == "__main__":
     print("Adding problem, gated RNNs: predict the sum of the two marked values")
     print("Baseline: predicting 1 always scores MSE 1/6 = 0.1667 at every T")
-    run_and_report(ADDING, ADDING_SETTINGS, MODELS, "benchmark_adding_gated")
+    run_and_report(
+        ADDING, ADDING_SETTINGS, MODELS, "benchmark_adding_gated", "Adding problem, LSTM and GRU"
+    )
 # --8<-- [end:main]

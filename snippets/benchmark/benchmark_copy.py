@@ -21,5 +21,5 @@ if __name__ == "__main__":
     baselines = ", ".join(f"{memoryless_baseline(t):.4f} (T = {t})" for t in COPY_SETTINGS.lengths)
     print(f"Baseline: memoryless cross-entropy 10 ln 8 / (T + 20) = {baselines}")
     print("Recall accuracy by guessing: 1/8 = 0.125")
-    run_and_report(COPY, COPY_SETTINGS, KINDS, "benchmark_copy")
+    run_and_report(COPY, COPY_SETTINGS, KINDS, "benchmark_copy", "Copy task, all five models")
 # --8<-- [end:main]

@@ -66,4 +66,4 @@ if __name__ == "__main__":
     plot(runs, SEEDS)
     wall, cpu = time.perf_counter() - start_wall, time.process_time() - start_cpu
     with open("benchmark_lstm_seeds_timing.md", "w", encoding="utf-8") as handle:
-        handle.write(timing_note(wall, cpu, pick_device()))
+        handle.write(timing_note("LSTM, five seeds", wall, cpu, pick_device()))

@@ -32,6 +32,13 @@ HIDDEN = {"tanh": 66, "tanh_clip": 66, "irnn": 66, "lstm": 32, "gru": 37}
 IRNN_INPUT_STD = 0.001  # Le et al.'s small input weights
 
 
+def positive_int(value: int, name: str) -> int:
+    """Return value after checking it is a whole number >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
 class Recurrent(nn.Module):
     """One recurrent layer and a linear read-out of every hidden state."""
 
@@ -39,13 +46,8 @@ class Recurrent(nn.Module):
         super().__init__()
         if kind not in KINDS:
             raise ValueError(f"unknown model kind {kind!r}; choose one of {', '.join(KINDS)}")
-        for name, value in (("n_in", n_in), ("n_out", n_out)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        hidden = HIDDEN[kind] if hidden is None else hidden
-        if isinstance(hidden, bool) or not isinstance(hidden, int) or hidden < 1:
-            raise ValueError(f"hidden must be a positive integer, got {hidden!r}")
-        self.kind, self.n_in = kind, n_in
+        self.kind, self.n_in = kind, positive_int(n_in, "n_in")
+        hidden = positive_int(HIDDEN[kind] if hidden is None else hidden, "hidden")
         if kind == "lstm":
             self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
         elif kind == "gru":
@@ -55,12 +57,13 @@ class Recurrent(nn.Module):
             self.rnn = nn.RNN(n_in, hidden, nonlinearity=activation, batch_first=True)
         if kind == "irnn":
             identity_init(self.rnn)
-        self.readout = nn.Linear(hidden, n_out)
+        self.readout = nn.Linear(hidden, positive_int(n_out, "n_out"))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (batch, steps, n_in) -> outputs (batch, steps, n_out), one per step."""
         if x.ndim != 3 or x.shape[-1] != self.n_in:
-            raise ValueError(f"x must have shape (batch, steps, {self.n_in}), got {tuple(x.shape)}")
+            shape = tuple(x.shape)
+            raise ValueError(f"x must have shape (batch, steps, {self.n_in}), got {shape}")
         states, _ = self.rnn(x)
         return self.readout(states)
 

@@ -69,9 +69,12 @@ def rows(task: Task, runs: Sequence[Run]) -> list[dict[str, str]]:
 # --8<-- [end:table]
 
 
-def markdown_table(table: Sequence[dict[str, str]]) -> str:
-    """The rows as a Markdown table, numbers right-aligned."""
-    header = list(table[0])
+PAGE_LEAVES_OUT = ("parameters", "lr")  # printed elsewhere; keeps the page's table narrow
+
+
+def markdown_table(table: Sequence[dict[str, str]], leave_out: Sequence[str] = ()) -> str:
+    """The rows as a Markdown table, numbers right-aligned, without the `leave_out` columns."""
+    header = [key for key in table[0] if key not in leave_out]
     align = ["---" if key in ("model", "verdict") else "---:" for key in header]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
     lines += ["| " + " | ".join(row[key] for key in header) + " |" for row in table]
@@ -129,7 +132,7 @@ def plot_curves(task: Task, runs: Sequence[Run], path: str) -> None:
     """Test loss against training step, one panel per T, one line per model."""
     lengths = sorted({run.length for run in runs})
     fig, axes = plt.subplots(
-        1, len(lengths), figsize=(9.6, 3.6), sharey=True, squeeze=False, layout="constrained"
+        1, len(lengths), figsize=(7.2, 3.4), sharey=True, squeeze=False, layout="constrained"
     )
     for ax, length in zip(axes[0], lengths, strict=True):
         for run in (r for r in runs if r.length == length):
@@ -144,18 +147,18 @@ def plot_curves(task: Task, runs: Sequence[Run], path: str) -> None:
         ax.set_xlabel("training step")
     axes[0, 0].set_ylabel(f"test {task.loss_name}")
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels))
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4))
     fig.savefig(path, metadata={"Date": None})
     plt.close(fig)
 
 
-def timing_note(wall: float, cpu: float, device: torch.device) -> str:
-    """Markdown: how long the run took and with what (kept out of stdout on purpose)."""
+def timing_note(what: str, wall: float, cpu: float, device: torch.device) -> str:
+    """A Markdown list item: how long a run took, and with what (never part of stdout)."""
     return (
-        f"This run took **{wall:.0f} s** of wall time and {cpu:.0f} s of CPU time on "
-        f"{device.type} with {torch.get_num_threads()} thread(s), on {platform.machine()} "
-        f"with Python {platform.python_version()}, PyTorch {torch.__version__} and "
-        f"NumPy {np.__version__}.\n"
+        f"- **{what}**: {wall:.0f} s of wall time, {cpu:.0f} s of CPU time, on "
+        f"{device.type} with {torch.get_num_threads()} thread(s) ({platform.machine()}; "
+        f"Python {platform.python_version()}, PyTorch {torch.__version__}, "
+        f"NumPy {np.__version__})\n"
     )
 
 
@@ -180,7 +183,9 @@ def describe(task: Task, settings: Settings, kinds: Sequence[str]) -> list[str]:
 
 
 # --8<-- [start:run]
-def run_and_report(task: Task, settings: Settings, kinds: Sequence[str], name: str) -> None:
+def run_and_report(
+    task: Task, settings: Settings, kinds: Sequence[str], name: str, what: str
+) -> None:
     """Train `kinds` on `task`, print the table, write name_table.md, .csv, .svg and more."""
     torch.set_num_threads(1)  # results reproduce exactly on one thread
     start_wall, start_cpu = time.perf_counter(), time.process_time()
@@ -189,16 +194,15 @@ def run_and_report(task: Task, settings: Settings, kinds: Sequence[str], name: s
         print(line)
     runs = run_benchmark(task, settings, kinds, device)
     table = rows(task, runs)
-    text = markdown_table(table)
-    print(text, end="")
+    print(markdown_table(table), end="")
     with open(f"{name}_table.md", "w", encoding="utf-8") as handle:
-        handle.write(text)
+        handle.write(markdown_table(table, leave_out=PAGE_LEAVES_OUT))
     write_csv(table, f"{name}.csv")
     plot_final(task, runs, f"{name}.svg")
     plot_curves(task, runs, f"{name}_curves.svg")
     wall, cpu = time.perf_counter() - start_wall, time.process_time() - start_cpu
     with open(f"{name}_timing.md", "w", encoding="utf-8") as handle:
-        handle.write(timing_note(wall, cpu, device))
+        handle.write(timing_note(what, wall, cpu, device))
 
 
 # --8<-- [end:run]

@@ -22,6 +22,10 @@ def row(model: str, length: int) -> dict[str, str]:
     return found
 
 
+def test_the_page_shows_the_six_lines_above_the_table():
+    assert TEXT.splitlines()[6].startswith("| model |")  # docs/benchmark.md includes 1:6
+
+
 def test_every_model_and_length_is_reported_beside_the_baseline():
     assert gated.MODELS == ("lstm", "gru")
     assert [(r["model"], r["T"]) for r in ROWS] == [

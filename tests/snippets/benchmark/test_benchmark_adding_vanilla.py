@@ -30,6 +30,10 @@ def test_the_two_halves_cover_all_five_models():
     assert vanilla.MODELS + gated.MODELS == bm.KINDS
 
 
+def test_the_page_shows_the_six_lines_above_the_table():
+    assert TEXT.splitlines()[6].startswith("| model |")  # docs/benchmark.md includes 1:6
+
+
 def test_every_model_and_length_is_reported_beside_the_baseline():
     assert [(r["model"], r["T"]) for r in ROWS] == [
         (bm.LABELS[k], str(t)) for t in ADDING_SETTINGS.lengths for k in vanilla.MODELS

@@ -21,6 +21,10 @@ def row(model: str, length: int) -> dict[str, str]:
     return found
 
 
+def test_the_page_shows_the_seven_lines_above_the_table():
+    assert TEXT.splitlines()[7].startswith("| model |")  # docs/benchmark.md includes 1:7
+
+
 def test_every_model_and_length_is_reported_beside_its_baseline():
     assert [(r["model"], r["T"]) for r in ROWS] == [
         (bm.LABELS[k], str(t)) for t in COPY_SETTINGS.lengths for k in bm.KINDS

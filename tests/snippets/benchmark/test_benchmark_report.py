@@ -62,6 +62,8 @@ def test_markdown_and_csv_hold_the_same_strings(tmp_path):
     lines = markdown.splitlines()
     assert lines[1] == "|---|---:|---:|---:|---:|---:|---:|---:|---|"
     assert lines[3] == "| LSTM | 4641 | 0.03 | 20 | 0.000287 | 0.167 | 0.0017 | 100 | solved |"
+    narrow = br.markdown_table(table, leave_out=br.PAGE_LEAVES_OUT).splitlines()
+    assert narrow[3] == "| LSTM | 20 | 0.000287 | 0.167 | 0.0017 | 100 | solved |"
     br.write_csv(table, str(tmp_path / "t.csv"))
     with open(tmp_path / "t.csv", encoding="utf-8") as handle:
         assert list(csv.DictReader(handle)) == table
@@ -87,10 +89,11 @@ def test_number_formatting():
     assert br.number(12.3, 2) == "12"
 
 
-def test_timing_note_names_versions_and_threads():
-    note = br.timing_note(61.4, 59.9, torch.device("cpu"))
-    assert "**61 s** of wall time and 60 s of CPU time on cpu with 1 thread(s)" in note
+def test_timing_note_is_a_list_item_with_versions_and_threads():
+    note = br.timing_note("Copy task", 61.4, 59.9, torch.device("cpu"))
+    assert note.startswith("- **Copy task**: 61 s of wall time, 60 s of CPU time, on cpu with 1")
     assert f"PyTorch {torch.__version__}" in note and f"NumPy {np.__version__}" in note
+    assert note.endswith(")\n") and note.count("\n") == 1
 
 
 def test_describe_prints_the_protocol_and_the_test_set_baseline():
@@ -106,14 +109,19 @@ def test_run_and_report_writes_only_its_own_files(tmp_path, monkeypatch, capsys)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(bt, "pick_device", lambda: torch.device("cpu"))
     settings = bt.Settings(lengths=(3, 4), steps=4, batch=4, eval_every=2, test_size=8)
-    br.run_and_report(bt.ADDING, settings, ("tanh", "gru"), "demo")
+    br.run_and_report(bt.ADDING, settings, ("tanh", "gru"), "demo", "Demo")
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["demo.csv", "demo.svg", "demo_curves.svg", "demo_table.md", "demo_timing.md"]
     out = capsys.readouterr().out
-    table = (tmp_path / "demo_table.md").read_text(encoding="utf-8")
-    assert table in out  # every number of the table is in stdout
+    page_table = br.read_table((tmp_path / "demo_table.md").read_text(encoding="utf-8"))
+    printed = br.read_table(out)
+    assert list(page_table[0]) == [k for k in printed[0] if k not in ("parameters", "lr")]
+    for shown, full in zip(page_table, printed, strict=True):
+        assert shown.items() <= full.items()  # every number on the page is in stdout
+    with open(tmp_path / "demo.csv", encoding="utf-8") as handle:
+        assert list(csv.DictReader(handle)) == printed  # and every number of the CSV
     assert "wall time" not in out  # the timing stays out of stdout
-    assert "wall time" in (tmp_path / "demo_timing.md").read_text(encoding="utf-8")
+    assert "**Demo**" in (tmp_path / "demo_timing.md").read_text(encoding="utf-8")
 
 
 def test_page_output_states_the_thresholds():
