@@ -45,7 +45,7 @@ DEFAULT_TIMEOUT = 600.0
 MANIFEST = ".runner-cache.json"
 TIMINGS = "_runner"
 # Reports `make bench` writes and pages include; a placeholder stands in until it has run.
-BENCH_REPORTS = ("_bench/report.md", "_bench/grad_speedup.md")
+BENCH_REPORTS = ("_bench/report.md",)
 BENCH_PLACEHOLDER = (
     '!!! info "No benchmark report in this build"\n'
     "    `make bench` has not been run on the machine that built this copy of the site.\n"
