@@ -102,7 +102,7 @@ class Monitor:
         return None
 
     def first_nonfinite(self):
-        for step, (loss, norm) in enumerate(zip(self.losses, self.norms)):
+        for step, (loss, norm) in enumerate(zip(self.losses, self.norms, strict=True)):
             if not (math.isfinite(loss) and math.isfinite(norm)):
                 return step
         return None
@@ -159,7 +159,7 @@ def train(task, T, lr, steps=200, optimizer="sgd", seed=0, **model_options):
 
 def plot_monitors(monitors, title):
     """Global gradient norm per step (top) and early-to-late ratio per probe (bottom)."""
-    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(6.4, 4.6))
+    _, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(6.4, 4.6))
     for label, monitor in monitors.items():
         norms = np.array(monitor.norms)
         top.semilogy(np.where(np.isfinite(norms), norms, np.nan), label=label)

@@ -46,6 +46,7 @@ torch.set_num_threads(1)  # tiny models run fastest on one thread, and runs repe
 #
 # Take the gradient $g = (3, 0.5)$ and the threshold 1.
 
+
 # %%
 def clipped(g, how, threshold=1.0):
     """Put g into the .grad of a parameter, clip it in place, return (new gradient, returned)."""
@@ -68,8 +69,12 @@ g = np.array([3.0, 0.5])
 by_norm, returned = clipped(g, "norm")
 by_value, _ = clipped(g, "value")
 print(f"original     {g}   norm {np.linalg.norm(g):.3f}")
-print(f"by norm      {by_norm.round(3)}   norm {np.linalg.norm(by_norm):.3f}   turned by {angle(g, by_norm):.1f} deg")
-print(f"by value     {by_value.round(3)}   norm {np.linalg.norm(by_value):.3f}   turned by {angle(g, by_value):.1f} deg")
+print(
+    f"by norm      {by_norm.round(3)}   norm {np.linalg.norm(by_norm):.3f}   turned by {angle(g, by_norm):.1f} deg"
+)
+print(
+    f"by value     {by_value.round(3)}   norm {np.linalg.norm(by_value):.3f}   turned by {angle(g, by_value):.1f} deg"
+)
 print(f"clip_grad_norm_ returned {returned:.3f}, the norm before clipping")
 assert angle(g, by_norm) < 1e-6 < 10 < angle(g, by_value)
 
@@ -80,7 +85,9 @@ ax.plot([-1, 1, 1, -1, -1], [-1, -1, 1, 1, -1], color="0.6", lw=0.8, ls=":", lab
 arrows = {"original (3, 0.5)": g, "clipped by norm": by_norm, "clipped by value": by_value}
 for number, (label, vector) in enumerate(arrows.items()):
     colour = "0.4" if number == 0 else f"C{number - 1}"
-    ax.annotate("", xy=vector, xytext=(0, 0), arrowprops=dict(arrowstyle="->", lw=1.8, color=colour))
+    ax.annotate(
+        "", xy=vector, xytext=(0, 0), arrowprops=dict(arrowstyle="->", lw=1.8, color=colour)
+    )
     ax.plot([], [], color=colour, lw=1.8, label=label)  # a legend entry for the arrow
 ax.set_aspect("equal")
 ax.set_xlim(-1.2, 3.3)
@@ -101,7 +108,9 @@ plt.show()
 a, b = nn.Parameter(torch.zeros(2)), nn.Parameter(torch.zeros(2))
 a.grad, b.grad = torch.tensor([3.0, 4.0]), torch.tensor([0.0, 12.0])
 total = nn.utils.clip_grad_norm_([a, b], max_norm=1.0)
-print(f"global norm {total:.1f}; after clipping: a.grad = {a.grad.numpy().round(4)}, b.grad = {b.grad.numpy().round(4)}")
+print(
+    f"global norm {total:.1f}; after clipping: a.grad = {a.grad.numpy().round(4)}, b.grad = {b.grad.numpy().round(4)}"
+)
 assert torch.allclose(a.grad, torch.tensor([3.0, 4.0]) / 13, atol=1e-6)
 
 # %% [markdown]
@@ -159,7 +168,11 @@ runs = {"no clipping": (losses, norms, blew_up)}
 runs |= {f"max_norm = {m:g}": train_sum(max_norm=m) for m in (1.0, 5.0)}
 for label, (run_losses, run_norms, end) in runs.items():
     finite = run_norms[np.isfinite(run_norms)]
-    outcome = f"nan/inf at step {end}" if end is not None else f"loss, last 20 steps {run_losses[-20:].mean():.3f}"
+    outcome = (
+        f"nan/inf at step {end}"
+        if end is not None
+        else f"loss, last 20 steps {run_losses[-20:].mean():.3f}"
+    )
     print(f"{label:12s} {outcome:26s}  largest finite norm before clipping {finite.max():8.3g}")
 
 clip1, clip5 = runs["max_norm = 1"], runs["max_norm = 5"]
@@ -202,6 +215,7 @@ assert clip1[1].max() > 20  # the gradient itself still explodes
 # 1. Leave out the `detach()` first. What does PyTorch say at the second chunk?
 # 2. Then cut the graph with `h = h.detach()` and train with $k = 8$, $d = 3$. Report the
 #    accuracy of the sign of the output over the last 50 chunks.
+
 
 # %% tags=["solution"]
 def echo_accuracy(delay, k, chunks=200, detach=True, seed=0):
@@ -258,7 +272,7 @@ assert accuracy > 0.99
 # %% tags=["solution"]
 delays = list(range(1, 8))
 accuracies = [echo_accuracy(delay=d, k=4) for d in delays]
-for d, acc in zip(delays, accuracies):
+for d, acc in zip(delays, accuracies, strict=True):
     print(f"d = {d}: accuracy {acc:.0%}")
 
 fig, ax = plt.subplots(figsize=(6.4, 3.2))
@@ -287,7 +301,9 @@ def reach(detach):
 
 
 for detach in (True, False):
-    print(f"detach={detach!s:5}  |d output of chunk 2 / d x_t|, t = 1..8:", np.round(reach(detach), 4))
+    print(
+        f"detach={detach!s:5}  |d output of chunk 2 / d x_t|, t = 1..8:", np.round(reach(detach), 4)
+    )
 # Below the cliff every delay is learned; from d = k = 4 on the accuracy drops towards the
 # 50% of a coin flip. With the detach, positions 1 to 4 receive a gradient of exactly 0
 # from chunk 2: not small, zero. A target d >= k steps after its input always sits in a
