@@ -104,3 +104,22 @@ def test_every_lab_runs_from_a_clean_kernel(fresh_generation):
         solutions = [c for c in code if "solution" in c["metadata"].get("tags", [])]
         assert solutions, f"{result.job.rel}: no worked solutions (cells tagged 'solution')"
         assert all(c["metadata"]["jupyter"]["source_hidden"] for c in solutions)
+
+
+def test_every_chapter_links_an_executed_downloadable_lab(built_site):
+    """Each lab is linked from a chapter's "Try it yourself" tip, has its page, and the
+    page's download button serves the executed notebook."""
+    labs = sorted(p.stem for p in (ROOT / "docs" / "labs").glob("*.py"))
+    linked = {}
+    for page in (ROOT / "docs").glob("*.md"):
+        for name in re.findall(r"\]\(generated/labs/(\w+)\.ipynb\)", page.read_text("utf-8")):
+            linked.setdefault(name, []).append(page.name)
+    assert sorted(linked) == labs, "every lab linked from a chapter, no link to a missing lab"
+    for name in labs:
+        html = (built_site / "generated" / "labs" / name / "index.html").read_text("utf-8")
+        assert f'href="{name}.ipynb" title="Download this lab as a Jupyter notebook"' in html
+        notebook = json.loads(
+            (built_site / "generated" / "labs" / name / f"{name}.ipynb").read_text()
+        )
+        code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+        assert code and all(c["execution_count"] for c in code), f"{name}: not executed"
