@@ -201,7 +201,7 @@ assert clip1[0][-20:].mean() < 0.5 < clip5[0][-20:].mean()
 assert clip1[1].max() > 20  # the gradient itself still explodes
 
 # %% [markdown]
-# ## Try it 2: truncated BPTT with `detach()`
+# ## Try it 2: truncated BPTT by detaching the state
 #
 # A long stream is trained in chunks of $k$ steps, one optimizer step per chunk. The state
 # $h$ must be carried from chunk to chunk, since it is the network's memory, but the
