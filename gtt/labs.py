@@ -2,7 +2,7 @@
 
 Labs live in docs/labs/ as jupytext percent-format .py files (no outputs in git). The
 runner calls this in a worker process; any failing cell fails the run with its traceback.
-The written notebook is byte-stable: cell ids are numbered and no timings are recorded.
+The written notebook is byte-stable: cell ids are numbered, no timings are recorded and\nprinted text is merged into one output per stream.
 Cells tagged ``solution`` are worked solutions: hidden by default in Jupyter, folded on the site.
 """
 
@@ -39,7 +39,31 @@ def execute_lab(source: Path, target: Path, timeout: float = 600) -> None:
         resources={"metadata": {"path": str(target.parent)}},
     )
     client.execute()
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
     nbformat.write(notebook, target)
+
+
+def coalesce_streams(outputs: list) -> list:
+    """Merge neighbouring stdout (or stderr) outputs into one.
+
+    The kernel sends printed text in chunks whose boundaries depend on timing, so without
+    this two runs of the same lab can write the same text split differently.
+    """
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            output.get("output_type") == "stream"
+            and previous is not None
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+        ):
+            previous["text"] += output["text"]
+        else:
+            merged.append(output)
+    return merged
 
 
 def main(argv: list[str]) -> int:

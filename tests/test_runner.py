@@ -212,3 +212,28 @@ def test_labs_run_in_a_fresh_kernel_and_a_failing_cell_fails_the_run(tmp_path):
     cells = json.loads((project.generated / "labs" / "good.ipynb").read_text())["cells"]
     assert cells[0]["outputs"][0]["text"] == ["42\n"]
     assert cells[1]["metadata"]["jupyter"]["source_hidden"] is True
+
+
+def test_printed_text_is_one_output_per_stream_whatever_the_chunking():
+    from nbformat.v4 import new_output
+
+    from gtt.labs import coalesce_streams
+
+    chunked = [
+        new_output("stream", name="stdout", text="a\n"),
+        new_output("stream", name="stdout", text="b\n"),
+        new_output("stream", name="stderr", text="warn\n"),
+        new_output("stream", name="stdout", text="c\n"),
+        new_output("execute_result", data={"text/plain": "1"}, execution_count=1),
+        new_output("stream", name="stdout", text="d\n"),
+    ]
+    merged = coalesce_streams(chunked)
+    assert [(o["output_type"], o.get("text")) for o in merged] == [
+        ("stream", "a\nb\n"),
+        ("stream", "warn\n"),
+        ("stream", "c\n"),
+        ("execute_result", None),
+        ("stream", "d\n"),
+    ]
+    one_chunk = [new_output("stream", name="stdout", text="a\nb\n")]
+    assert coalesce_streams(one_chunk) == merged[:1]
