@@ -3,7 +3,9 @@
 Data flows one way: snippets/ -> this runner -> docs/generated/ -> pages -> site.
 
 * Each snippet (``snippets/<chapter>/<name>.py``) runs as ``python <name>.py`` in its own
-  process, in an empty working folder, with a timeout. Its stdout becomes
+  process, in an empty working folder, with a timeout. On Linux the process is forked
+  from a server that has imported numpy, torch and matplotlib once (``gtt/preload.py``),
+  which saves seconds per snippet; ``GTT_PRELOAD=0`` starts a fresh interpreter instead. Its stdout becomes
   ``docs/generated/<chapter>/<name>.txt``; every file it writes (figures, tables) must be
   named ``<name>*`` and is copied beside it.
 * Each lab (``docs/labs/<name>.py``, jupytext percent format) is executed from a clean
@@ -28,9 +30,11 @@ import hashlib
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -262,9 +266,78 @@ def run_env(project: Project, threads: int = 1) -> dict[str, str]:
     return env
 
 
-def execute(job: Job, workdir: Path, timeout: float) -> tuple[bytes, list[str]]:
+def use_preload() -> bool:
+    """Fork snippets from a warm server (Linux, unless ``GTT_PRELOAD=0``)."""
+    return sys.platform.startswith("linux") and os.environ.get("GTT_PRELOAD", "1") != "0"
+
+
+class Preloaded:
+    """One ``gtt/preload.py`` server per run, started when the first snippet needs it."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.proc: subprocess.Popen | None = None
+        self.lock = threading.Lock()
+
+    def start(self) -> subprocess.Popen:
+        if self.proc is None:
+            self.proc = subprocess.Popen(
+                [sys.executable, str(Path(__file__).with_name("preload.py"))],
+                cwd=self.project.root,
+                env=run_env(self.project),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+        return self.proc
+
+    def run(self, script: Path, workdir: Path, timeout: float) -> tuple[int | None, bytes, bytes]:
+        """Exit code (None: timed out), stdout and stderr of ``python script`` in ``workdir``."""
+        with tempfile.TemporaryDirectory(prefix="gtt-io-") as io:
+            files = {key: os.path.join(io, key) for key in ("stdout", "stderr", "status")}
+            request = {"script": str(script), "cwd": str(workdir), **files}
+            with self.lock:
+                proc = self.start()
+                proc.stdin.write((json.dumps(request) + "\n").encode())
+                proc.stdin.flush()
+                reply = proc.stdout.readline()
+            if not reply:
+                raise RunnerError("the snippet server (gtt/preload.py) stopped; try GTT_PRELOAD=0")
+            pid = json.loads(reply)["pid"]
+            status, code = Path(files["status"]), None
+            deadline = time.monotonic() + timeout
+            while not status.exists():
+                if proc.poll() is not None:
+                    raise RunnerError("the snippet server (gtt/preload.py) died; try GTT_PRELOAD=0")
+                if time.monotonic() > deadline:
+                    os.kill(pid, signal.SIGKILL)
+                    while not status.exists():
+                        time.sleep(0.02)
+                    break
+                time.sleep(0.02)
+            else:
+                code = int(status.read_text())
+            return code, Path(files["stdout"]).read_bytes(), Path(files["stderr"]).read_bytes()
+
+    def close(self) -> None:
+        if self.proc is not None:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=60)
+            self.proc.stdout.close()
+
+
+def execute(
+    job: Job, workdir: Path, timeout: float, preloaded: Preloaded | None = None
+) -> tuple[bytes, list[str]]:
     """Run one job in ``workdir``; return its main output and any problems."""
     env = run_env(job.project)
+    if job.kind == "snippet" and preloaded is not None:
+        code, stdout, stderr = preloaded.run(job.source, workdir, timeout)
+        if code is None:
+            return b"", [f"{job.rel}: timed out after {timeout:.0f} s"]
+        if code != 0:
+            tail = stderr.decode("utf-8", "replace").strip().splitlines()[-25:]
+            return b"", [f"{job.rel}: exited with status {code}\n" + "\n".join(tail)]
+        return stdout, []
     if job.kind == "snippet":
         cmd = [sys.executable, str(job.source)]
     else:
@@ -344,7 +417,13 @@ def compare(job: Job, actual: bytes, regen: bool, result: Result) -> None:
 
 
 def run_job(
-    job: Job, key: str, entry: dict | None, regen: bool, force: bool, timeout: float
+    job: Job,
+    key: str,
+    entry: dict | None,
+    regen: bool,
+    force: bool,
+    timeout: float,
+    preloaded: Preloaded | None = None,
 ) -> tuple[Result, dict | None]:
     """Execute (or reuse) one job; return its result and its new manifest entry."""
     if not force and cache_hit(job, key, entry):
@@ -354,7 +433,7 @@ def run_job(
         return result, entry
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"gtt-{job.name}-") as tmp:
-        stdout, problems = execute(job, Path(tmp), timeout)
+        stdout, problems = execute(job, Path(tmp), timeout, preloaded)
         seconds = time.perf_counter() - start
         if problems:
             return Result(job, "failed", seconds, problems), None
@@ -436,16 +515,22 @@ def run(
     versions = library_versions()
     manifest = load_manifest(project)
     workers = jobs or default_jobs()
+    preloaded = Preloaded(project) if use_preload() else None
 
     def one(job: Job) -> tuple[Result, dict | None]:
         key = cache_key(job, modules, versions)
-        result, entry = run_job(job, key, manifest.get(job.rel), regen, force, timeout)
+        entry = manifest.get(job.rel)
+        result, entry = run_job(job, key, entry, regen, force, timeout, preloaded)
         if result.status != "cached":
             log(f"{result.status:>6}  {job.rel}  ({result.seconds:.1f} s)")
         return result, entry
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        outcomes = list(pool.map(one, selected))  # map keeps the discovery order
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            outcomes = list(pool.map(one, selected))  # map keeps the discovery order
+    finally:
+        if preloaded is not None:
+            preloaded.close()
 
     results = [r for r, _ in outcomes]
     for result, entry in outcomes:

@@ -15,13 +15,20 @@ from gtt import runner
 def make_project(tmp_path: Path, snippets: dict[str, str]) -> runner.Project:
     """A project in tmp_path holding the given snippets (path -> source) and the real style."""
     project = runner.Project(tmp_path)
-    (tmp_path / "gtt").mkdir()
+    (tmp_path / "gtt").mkdir(parents=True)
     shutil.copy(runner.Project().style, project.style)
     for rel, source in snippets.items():
         path = project.snippets / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(source), encoding="utf-8")
     return project
+
+
+@pytest.fixture(autouse=True)
+def fresh_interpreters(monkeypatch):
+    """Runner logic does not depend on how a snippet is launched, and these tiny snippets
+    run faster as fresh interpreters than the warm server starts; one test covers it."""
+    monkeypatch.setenv("GTT_PRELOAD", "0")
 
 
 def quiet(project: runner.Project, **kwargs) -> list[runner.Result]:
@@ -237,3 +244,51 @@ def test_printed_text_is_one_output_per_stream_whatever_the_chunking():
     ]
     one_chunk = [new_output("stream", name="stdout", text="a\nb\n")]
     assert coalesce_streams(one_chunk) == merged[:1]
+
+
+WHO_AM_I = """
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+print(__name__, Path(sys.argv[0]).name, Path(sys.path[0]).name, Path.cwd() != Path(__file__).parent)
+print(np.random.default_rng(0).integers(100), torch.manual_seed(0) and torch.rand(1).item())
+"""
+
+
+@pytest.mark.skipif(not runner.use_preload(), reason="the warm server is Linux only")
+def test_a_forked_snippet_behaves_like_python_snippet_py(tmp_path, monkeypatch):
+    """Same stdout and byte-identical figure whether forked from the warm server or run as
+    a fresh interpreter; a crash gives the traceback and a timeout kills only that job."""
+    sources = {"ch/plotter.py": FIGURE, "ch/who.py": WHO_AM_I}
+    outputs = {}
+    for preload in ("1", "0"):
+        monkeypatch.setenv("GTT_PRELOAD", preload)
+        project = make_project(tmp_path / preload, sources)
+        quiet(project, regen=True)
+        outputs[preload] = {
+            p.relative_to(project.generated).as_posix(): p.read_bytes()
+            for p in sorted(project.generated.rglob("*"))
+            if p.is_file() and p.parent.name == "ch"
+        }
+    assert sorted(outputs["1"]) == ["ch/plotter.svg", "ch/plotter.txt", "ch/who.txt"]
+    assert outputs["1"] == outputs["0"]
+    assert outputs["1"]["ch/who.txt"].startswith(b"__main__ who.py ch True\n")
+
+    monkeypatch.setenv("GTT_PRELOAD", "1")
+    project = make_project(
+        tmp_path / "bad",
+        {
+            "ch/boom.py": "print('before')\nraise ValueError('a clear message')\n",
+            "ch/stuck.py": "import time\ntime.sleep(30)\n",
+            "ch/fine.py": HELLO,
+        },
+    )
+    with pytest.raises(runner.RunnerError) as failure:
+        quiet(project, regen=True, timeout=3)
+    message = str(failure.value)
+    assert "boom.py: exited with status 1" in message and "ValueError: a clear message" in message
+    assert "stuck.py: timed out after 3 s" in message
+    assert (project.expected / "ch" / "fine.txt").read_text() == "hello 42\n"
