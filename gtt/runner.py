@@ -517,8 +517,12 @@ def run(
     workers = jobs or default_jobs()
     preloaded = Preloaded(project) if use_preload() else None
 
+    # Keys first, in this thread: ast.parse is not thread-safe in CPython 3.11 (concurrent
+    # calls can fail with "AST constructor recursion depth mismatch").
+    keys = {job.rel: cache_key(job, modules, versions) for job in selected}
+
     def one(job: Job) -> tuple[Result, dict | None]:
-        key = cache_key(job, modules, versions)
+        key = keys[job.rel]
         entry = manifest.get(job.rel)
         result, entry = run_job(job, key, entry, regen, force, timeout, preloaded)
         if result.status != "cached":
