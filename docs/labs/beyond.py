@@ -24,7 +24,7 @@
 # The recurrent network updates one state per step and reads out the last one,
 #
 # $$
-# h_t = \tanh(W_{hh} h_{t-1} + W_{xh} x_t + b_h), \qquad h_0 = 0, \qquad y = w_y^\top h_T ,
+# h_t = \tanh(W_{hh} h_{t-1} + b_h + W_{xh} x_t), \qquad h_0 = 0, \qquad y = w_y^\top h_T ,
 # $$
 #
 # so $x_1$ reaches $y$ only through $h_1 \to h_2 \to \dots \to h_T$, and the chain rule
@@ -375,7 +375,7 @@ assert layer_dearer == [T for T in COST_T if T >= 128]  # crossover between 64 a
 # the update to
 #
 # $$
-# h_t = h_{t-1} + \tanh(W_{hh} h_{t-1} + W_{xh} x_t + b_h),
+# h_t = h_{t-1} + \tanh(W_{hh} h_{t-1} + b_h + W_{xh} x_t),
 # $$
 #
 # whose Jacobian is $I + \operatorname{diag}(\tanh'(z_t))\, W_{hh}$ instead of
@@ -387,7 +387,7 @@ assert layer_dearer == [T for T in COST_T if T >= 128]  # crossover between 64 a
 
 # %% tags=["solution"]
 class ResidualRNNReadout(RNNReadout):
-    """h_t = h_{t-1} + tanh(W_hh h_{t-1} + W_xh x_t + b_h); same initial weights as RNNReadout."""
+    """h_t = h_{t-1} + tanh(W_hh h_{t-1} + b_h + W_xh x_t); same initial weights as RNNReadout."""
 
     def forward(self, xs):
         h = torch.zeros(xs[0].shape[0], HIDDEN)

@@ -22,7 +22,7 @@
 # With column vectors, one step of the network reads
 #
 # $$
-# z_t = W_{hh} h_{t-1} + W_{xh} x_t + b_h, \qquad h_t = \phi(z_t), \qquad t = 1, \dots, T,
+# z_t = W_{hh} h_{t-1} + b_h + W_{xh} x_t, \qquad h_t = \phi(z_t), \qquad t = 1, \dots, T,
 # $$
 #
 # starting from $h_0 = 0$. We score only the last state: $y = W_{hy} h_T + b_y$ and

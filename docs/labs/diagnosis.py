@@ -20,7 +20,7 @@
 # %% [markdown]
 # ## Three measurements
 #
-# A recurrent network $h_t = \phi(W_{hh} h_{t-1} + W_{xh} x_t + b_h)$ whose loss $L$ is
+# A recurrent network $h_t = \phi(W_{hh} h_{t-1} + b_h + W_{xh} x_t)$ whose loss $L$ is
 # computed from the last state sends its gradient back through the Jacobians
 # $J_t = \partial h_t / \partial h_{t-1} = \operatorname{diag}(\phi'(z_t))\, W_{hh}$:
 #
