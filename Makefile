@@ -1,5 +1,5 @@
 # Gradients Through Time: every command a reader or contributor needs.
-#   make serve   build, then serve with live reload on http://127.0.0.1:8000
+#   make serve   serve with live reload on http://127.0.0.1:8000 (outputs fill in as they finish)
 #   make test    every check: ruff, the snippet tests, the site build, the browser suite
 #   make build   strict build into site/
 #   make regen   re-run every snippet and rewrite tests/expected/ on purpose (prints the diff)
@@ -24,8 +24,8 @@ $(STAMP): $(LOCK)
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+# The server is up in seconds: snippets not yet cached run in the background (gtt/preview.py).
 serve: $(STAMP)
-	$(BIN)/python -m gtt.runner
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
 
 build: $(STAMP)

@@ -2,20 +2,27 @@
 
 Data flows one way: snippets/ -> this runner -> docs/generated/ -> pages -> site.
 
-* Each snippet (``snippets/<chapter>/<name>.py``) runs as ``python <name>.py`` in its own
-  process, in an empty working folder, with a timeout. On Linux the process is forked
-  from a server that has imported numpy, torch and matplotlib once (``gtt/preload.py``),
-  which saves seconds per snippet; ``GTT_PRELOAD=0`` starts a fresh interpreter instead. Its stdout becomes
-  ``docs/generated/<chapter>/<name>.txt``; every file it writes (figures, tables) must be
-  named ``<name>*`` and is copied beside it.
+* Each snippet (``snippets/<chapter>/<name>.py``) runs as a reader would run it: its
+  *bundle* (the file and every snippet it imports, directly or not) is copied into an
+  empty folder and ``python <name>.py`` runs there, in its own process, on the CPU (GPUs
+  are hidden), with one thread and a timeout. On Linux the process is forked from a
+  server that has imported numpy, torch and matplotlib once (``gtt/preload.py``);
+  ``GTT_PRELOAD=0`` starts a fresh interpreter instead. Its stdout becomes
+  ``docs/generated/<chapter>/<name>.txt``; every file it writes (figures, tables, the
+  ``<name>.json`` of values that pages quote in their prose) must be named ``<name>*``
+  and is copied beside it, with ``<name>.zip`` (the bundle, for readers to download) and
+  ``<name>.download.md`` (the sentence a page shows beside the listing).
 * Each lab (``docs/labs/<name>.py``, jupytext percent format) is executed from a clean
   kernel into ``docs/generated/labs/<name>.ipynb``; any failing cell fails the run.
-* A snippet's stdout is compared with the committed copy ``tests/expected/<chapter>/<name>.txt``;
-  a difference is reported as a unified diff naming the snippet. ``--regen`` rewrites the
-  committed copies instead and prints what changed.
-* Results are cached by a hash of the source, the in-repo modules it imports, the style
-  file and the library versions: an unchanged job is not re-run.
-* All failures are collected and reported together, then the run fails.
+* A snippet's stdout, and its ``<name>.json`` if it writes one, are compared with the
+  committed copies in ``tests/expected/<chapter>/``: byte for byte, or within the
+  tolerances the committed copy declares next to its numbers (``gtt/compare.py``). A
+  difference is reported with the line, the number, the tolerance and a unified diff.
+  ``--regen`` rewrites the committed copies instead (keeping their tolerances).
+* Results are cached by a hash of the source, the snippets it imports, the style file,
+  the library versions and the CPU settings: an unchanged job is not re-run.
+* All failures are collected and reported together, then the run fails (``strict``);
+  ``mkdocs serve`` runs it non-strict and shows the failures on the pages instead.
 * Files are written only when their content changes, so ``mkdocs serve`` does not loop.
 
 Usage: ``python -m gtt.runner [--regen] [--jobs N] [--force] [--only NAME ...]``
@@ -27,20 +34,25 @@ import argparse
 import ast
 import difflib
 import hashlib
+import io
 import json
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+
+from gtt import compare as compare_text
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE_VERSION = "1"
@@ -48,12 +60,10 @@ LIBRARIES = ("numpy", "torch", "matplotlib", "nbclient", "ipykernel", "jupytext"
 DEFAULT_TIMEOUT = 600.0
 MANIFEST = ".runner-cache.json"
 TIMINGS = "_runner"
-# Reports `make bench` writes and pages include; a placeholder stands in until it has run.
-BENCH_REPORTS = ("_bench/report.md",)
-BENCH_PLACEHOLDER = (
-    '!!! info "No benchmark report in this build"\n'
-    "    `make bench` has not been run on the machine that built this copy of the site.\n"
-)
+# Settings that change which CPU kernels run, and so the last digits of a float32 result:
+# part of the cache key, so a build under another (simulated) CPU really re-runs.
+CPU_SETTINGS = ("ATEN_CPU_CAPABILITY", "MKL_ENABLE_INSTRUCTIONS", "MKL_CBWR", "ONEDNN_MAX_CPU_ISA")
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so a bundle is byte-stable
 
 
 class RunnerError(Exception):
@@ -116,6 +126,7 @@ class Job:
 
     @property
     def expected(self) -> Path | None:
+        """The committed copy of its stdout (snippets only)."""
         if self.kind == "lab":
             return None
         return self.project.expected / self.chapter / f"{self.name}.txt"
@@ -149,14 +160,19 @@ def discover(project: Project = Project()) -> list[Job]:
         if job.kind == "snippet" and job.name in seen:
             raise RunnerError(
                 f"two snippets are both named {job.name!r}: {seen[job.name]} and {job.rel}; "
-                "snippet names must be unique (they are imported by name)"
+                "snippet names must be unique (a bundle puts them in one folder)"
             )
         seen[job.name] = job.rel
     return jobs
 
 
+def snippet_modules(project: Project) -> dict[str, Path]:
+    """Module name -> snippet file: what ``import <name>`` finds inside a bundle."""
+    return {j.name: j.source for j in discover(project) if j.kind == "snippet"}
+
+
 def snippet_dirs(project: Project) -> list[Path]:
-    """Every folder holding snippets: the import path snippets and labs run with."""
+    """Every folder holding snippets (tests import snippets by name from these)."""
     return sorted(
         {p.parent for p in project.snippets.rglob("*.py") if "__pycache__" not in p.parts}
     )
@@ -182,6 +198,16 @@ def local_imports(source: Path, modules: dict[str, Path]) -> set[Path]:
     return found
 
 
+def bundle(source: Path, modules: dict[str, Path]) -> list[Path]:
+    """The files a reader needs to run ``source``: itself first, then what it imports."""
+    return [source, *sorted(local_imports(source, modules), key=lambda p: p.name)]
+
+
+def cpu_settings() -> dict[str, str]:
+    """The environment variables that select CPU kernels, where they are set."""
+    return {name: os.environ[name] for name in CPU_SETTINGS if os.environ.get(name)}
+
+
 def library_versions() -> dict[str, str]:
     """Versions that can change a result: Python and the scientific stack."""
     versions = {"python": platform.python_version()}
@@ -203,7 +229,7 @@ def cache_key(job: Job, modules: dict[str, Path], versions: dict[str, str]) -> s
     digest.update(job.project.style.read_bytes())
     if job.kind == "lab":  # how a lab is executed is part of its result
         digest.update((job.project.root / "gtt" / "labs.py").read_bytes())
-    digest.update(json.dumps(versions, sort_keys=True).encode())
+    digest.update(json.dumps({**versions, **cpu_settings()}, sort_keys=True).encode())
     return digest.hexdigest()
 
 
@@ -215,7 +241,9 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     if path.exists() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)  # atomic: a watching `mkdocs serve` never reads half a file
     return True
 
 
@@ -242,17 +270,44 @@ def cache_hit(job: Job, key: str, entry: dict | None) -> bool:
     return True
 
 
+def zip_bundle(files: list[Path]) -> bytes:
+    """The bundle as a zip archive, byte-stable (fixed times, fixed order)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            info = zipfile.ZipInfo(path.name, date_time=ZIP_TIME)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()
+
+
+def download_note(job: Job, files: list[Path]) -> str:
+    """The Markdown a page shows beside a whole-file listing: what to download and run."""
+    link = f"generated/{job.chapter}/{job.name}.zip"
+    if len(files) == 1:
+        what = f"`{job.name}.py` on its own"
+    else:
+        others = ", ".join(f"`{p.name}`" for p in files[1:])
+        count = "the file" if len(files) == 2 else f"the {len(files) - 1} files"
+        what = f"`{job.name}.py` and {count} it imports ({others})"
+    return (
+        '<p class="gtt-download" markdown="span">'
+        f"[Download `{job.name}.zip`]({link}){{ download }}: {what}. "
+        f"Unzip it into an empty folder and run `python {job.name}.py`.</p>\n"
+    )
+
+
 # --------------------------------------------------------------------------- execution
 
 
 def run_env(project: Project, threads: int = 1) -> dict[str, str]:
-    """Environment every job runs in: deterministic, headless, one style, fixed threads."""
+    """Environment every job runs in: CPU only, deterministic, headless, one style, fixed threads."""
     env = os.environ.copy()
-    path = [str(d) for d in snippet_dirs(project)]
-    if env.get("PYTHONPATH"):
-        path.append(env["PYTHONPATH"])
+    env.pop("PYTHONPATH", None)  # a snippet finds what it imports in its own folder
     env.update(
-        PYTHONPATH=os.pathsep.join(path),
+        CUDA_VISIBLE_DEVICES="",  # the page's numbers are CPU numbers, for every contributor
+        HIP_VISIBLE_DEVICES="",
         MPLBACKEND="Agg",
         MATPLOTLIBRC=str(project.style),
         SOURCE_DATE_EPOCH="0",
@@ -292,8 +347,8 @@ class Preloaded:
 
     def run(self, script: Path, workdir: Path, timeout: float) -> tuple[int | None, bytes, bytes]:
         """Exit code (None: timed out), stdout and stderr of ``python script`` in ``workdir``."""
-        with tempfile.TemporaryDirectory(prefix="gtt-io-") as io:
-            files = {key: os.path.join(io, key) for key in ("stdout", "stderr", "status")}
+        with tempfile.TemporaryDirectory(prefix="gtt-io-") as io_dir:
+            files = {key: os.path.join(io_dir, key) for key in ("stdout", "stderr", "status")}
             request = {"script": str(script), "cwd": str(workdir), **files}
             with self.lock:
                 proc = self.start()
@@ -326,12 +381,20 @@ class Preloaded:
 
 
 def execute(
-    job: Job, workdir: Path, timeout: float, preloaded: Preloaded | None = None
+    job: Job,
+    workdir: Path,
+    timeout: float,
+    preloaded: Preloaded | None = None,
+    files: list[Path] | None = None,
 ) -> tuple[bytes, list[str]]:
-    """Run one job in ``workdir``; return its main output and any problems."""
+    """Run one job in ``workdir`` (a snippet with its bundle copied in); return stdout, problems."""
     env = run_env(job.project)
+    if job.kind == "snippet":
+        for path in files or [job.source]:
+            shutil.copyfile(path, workdir / path.name)
+        script = workdir / job.source.name
     if job.kind == "snippet" and preloaded is not None:
-        code, stdout, stderr = preloaded.run(job.source, workdir, timeout)
+        code, stdout, stderr = preloaded.run(script, workdir, timeout)
         if code is None:
             return b"", [f"{job.rel}: timed out after {timeout:.0f} s"]
         if code != 0:
@@ -339,7 +402,7 @@ def execute(
             return b"", [f"{job.rel}: exited with status {code}\n" + "\n".join(tail)]
         return stdout, []
     if job.kind == "snippet":
-        cmd = [sys.executable, str(job.source)]
+        cmd = [sys.executable, str(script)]
     else:
         cmd = [
             sys.executable,
@@ -348,7 +411,7 @@ def execute(
             str(job.source),
             str(workdir / f"{job.name}.ipynb"),
         ]
-        env["PYTHONPATH"] = os.pathsep.join([str(job.project.root), env["PYTHONPATH"]])
+        env["PYTHONPATH"] = str(job.project.root)  # for gtt.labs; labs import no snippet
         env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures inline
     try:
         proc = subprocess.run(
@@ -364,54 +427,99 @@ def execute(
     return proc.stdout, []
 
 
-def collect(job: Job, workdir: Path, stdout: bytes) -> tuple[dict[str, bytes], list[str]]:
+def collect(
+    job: Job, workdir: Path, stdout: bytes, files: list[Path] | None = None
+) -> tuple[dict[str, bytes], list[str]]:
     """The files a job produced, keyed by their name in ``docs/generated/<chapter>/``."""
-    files: dict[str, bytes] = {}
+    produced: dict[str, bytes] = {}
     problems = []
+    inputs = {p.name: p.read_bytes() for p in files or []}
     if job.kind == "snippet":
-        files[f"{job.name}.txt"] = stdout
+        produced[f"{job.name}.txt"] = stdout
     for path in sorted(workdir.rglob("*")):
-        if not path.is_file():
+        if not path.is_file() or "__pycache__" in path.parts:
             continue
         name = path.relative_to(workdir).as_posix()
-        if not name.startswith(job.name):
+        if name in inputs:
+            if path.read_bytes() != inputs[name]:
+                problems.append(f"{job.rel}: changed {name}, a file of its own bundle")
+            continue
+        if not name.startswith(job.name) or name in (f"{job.name}.zip", f"{job.name}.download.md"):
             problems.append(
                 f"{job.rel}: wrote {name!r}; a job's files must be named {job.name}* "
-                "so that jobs in one chapter cannot overwrite each other"
+                "(and not .zip or .download.md, which the runner writes) so that jobs in "
+                "one chapter cannot overwrite each other"
             )
             continue
-        files[name] = path.read_bytes()
-    return files, problems
+        produced[name] = path.read_bytes()
+    if job.kind == "snippet" and files:
+        produced[f"{job.name}.zip"] = zip_bundle(files)
+        produced[f"{job.name}.download.md"] = download_note(job, files).encode()
+    return produced, problems
 
 
-def compare(job: Job, actual: bytes, regen: bool, result: Result) -> None:
-    """Check a snippet's stdout against its committed copy (or rewrite it with ``regen``)."""
-    expected_path = job.expected
+def compared_outputs(job: Job, produced: dict[str, bytes]) -> list[tuple[str, Path]]:
+    """(generated name, committed copy) pairs a snippet's outputs are checked against."""
+    if job.kind != "snippet":
+        return []
+    pairs = [(f"{job.name}.txt", job.expected)]
+    if f"{job.name}.json" in produced:
+        pairs.append((f"{job.name}.json", job.expected.with_suffix(".json")))
+    return pairs
+
+
+def compare(
+    job: Job, actual: bytes, regen: bool, result: Result, expected_path: Path | None = None
+) -> None:
+    """Check one output against its committed copy (or rewrite the copy with ``regen``).
+
+    The committed copy may declare tolerances next to its numbers (gtt/compare.py); one
+    without any is compared byte for byte."""
+    expected_path = expected_path or job.expected
     if expected_path is None:
         return
     rel_expected = expected_path.relative_to(job.project.root).as_posix()
-    old = expected_path.read_bytes() if expected_path.exists() else None
-    if old == actual:
+    old = expected_path.read_text(encoding="utf-8") if expected_path.exists() else None
+    new = actual.decode("utf-8", "replace")
+    try:
+        problems = [] if old is None else compare_text.mismatches(old, new)
+    except compare_text.ToleranceSyntaxError as exc:
+        result.problems.append(f"{rel_expected}: {exc}")
+        return
+    if old is not None and not problems:
         return
     diff = "".join(
         difflib.unified_diff(
-            (old or b"").decode("utf-8", "replace").splitlines(keepends=True),
-            actual.decode("utf-8", "replace").splitlines(keepends=True),
+            compare_text.strip_tolerances(old or "").splitlines(keepends=True),
+            new.splitlines(keepends=True),
             fromfile=f"{rel_expected} (committed)",
             tofile=f"{job.rel} (this run)",
         )
     )
+    if diff and not diff.endswith("\n"):
+        diff += "\n\\ No newline at end of file\n"
     if regen:
-        write_if_changed(expected_path, actual)
-        result.changed.append(f"{rel_expected}\n{diff}")
+        text, lost = compare_text.carry_tolerances(old or "", new)
+        write_if_changed(expected_path, text.encode("utf-8"))
+        note = "".join(
+            f"  (committed line {n} had tolerances and changed shape: declare them again)\n"
+            for n in lost
+        )
+        result.changed.append(f"{rel_expected}\n{note}{diff}")
     elif old is None:
         result.problems.append(
             f"{job.rel}: no committed output {rel_expected}; "
             "run `make regen` to create it, then review and commit it"
         )
     else:
+        kind = (
+            "within its declared tolerances"
+            if compare_text.has_tolerances(old)
+            else "byte for byte"
+        )
+        lines = "".join(f"  line {m.line}: {m.reason}\n" for m in problems)
         result.problems.append(
-            f"{job.rel}: output differs from {rel_expected}\n{diff}"
+            f"{job.rel}: output differs from {rel_expected} (compared {kind})\n{lines}{diff}"
             "If the change is intended, run `make regen` and commit the new expected output."
         )
 
@@ -424,32 +532,34 @@ def run_job(
     force: bool,
     timeout: float,
     preloaded: Preloaded | None = None,
+    files: list[Path] | None = None,
 ) -> tuple[Result, dict | None]:
     """Execute (or reuse) one job; return its result and its new manifest entry."""
     if not force and cache_hit(job, key, entry):
         result = Result(job, "cached", entry.get("seconds", 0.0))
-        if job.kind == "snippet":
-            compare(job, (job.out_dir / f"{job.name}.txt").read_bytes(), regen, result)
+        on_disk = {name: (job.out_dir / name).read_bytes() for name in entry.get("files", {})}
+        for name, expected in compared_outputs(job, on_disk):
+            compare(job, on_disk[name], regen, result, expected)
         return result, entry
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"gtt-{job.name}-") as tmp:
-        stdout, problems = execute(job, Path(tmp), timeout, preloaded)
+        stdout, problems = execute(job, Path(tmp), timeout, preloaded, files)
         seconds = time.perf_counter() - start
         if problems:
             return Result(job, "failed", seconds, problems), None
-        files, problems = collect(job, Path(tmp), stdout)
+        produced, problems = collect(job, Path(tmp), stdout, files)
     result = Result(job, "ran", seconds, problems)
     if problems:
         result.status = "failed"
         return result, None
-    for name, data in files.items():
+    for name, data in produced.items():
         write_if_changed(job.out_dir / name, data)
-    if job.kind == "snippet":
-        compare(job, stdout, regen, result)
+    for name, expected in compared_outputs(job, produced):
+        compare(job, produced[name], regen, result, expected)
     new_entry = {
         "key": key,
         "seconds": round(seconds, 2),
-        "files": {name: sha(data) for name, data in files.items()},
+        "files": {name: sha(data) for name, data in produced.items()},
     }
     return result, new_entry
 
@@ -467,6 +577,21 @@ def prune(project: Project, manifest: dict[str, dict], jobs: list[Job]) -> None:
         keep = not path.is_file() or path.name == MANIFEST or rel.parts[0].startswith("_")
         if not keep and path.resolve() not in claimed:
             path.unlink()
+
+
+def owner(project: Project, generated_file: Path, jobs: list[Job] | None = None) -> Job | None:
+    """The job whose output ``docs/generated/<chapter>/<file>`` is (longest name prefix)."""
+    try:
+        rel = generated_file.resolve().relative_to(project.generated.resolve())
+    except ValueError:
+        return None
+    chapter = rel.parent.as_posix()
+    candidates = [
+        j
+        for j in (jobs if jobs is not None else discover(project))
+        if j.chapter == chapter and rel.name.startswith(j.name)
+    ]
+    return max(candidates, key=lambda j: len(j.name), default=None)
 
 
 def timing_table(results: list[Result]) -> str:
@@ -494,6 +619,21 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
+def schedule(jobs: list[Job], manifest: dict[str, dict], quick_first: bool) -> list[Job]:
+    """The order to start jobs in.
+
+    A build wants the longest jobs first (the workers then finish together); a preview
+    wants the quick ones first, so that most pages are complete within seconds. The
+    seconds of a job's last run decide; a job never run counts as long (it may be)."""
+
+    def cost(job: Job) -> float:
+        return manifest.get(job.rel, {}).get("seconds", 1e6 if job.kind == "snippet" else 1e5)
+
+    if quick_first:
+        return sorted(jobs, key=lambda j: (j.chapter == "benchmark", j.kind == "lab", cost(j)))
+    return sorted(jobs, key=lambda j: -cost(j))
+
+
 def run(
     project: Project = Project(),
     *,
@@ -503,8 +643,14 @@ def run(
     only: Iterable[str] = (),
     timeout: float = DEFAULT_TIMEOUT,
     log: Callable[[str], None] = print,
+    strict: bool = True,
+    quick_first: bool = False,
+    on_result: Callable[[Result], None] | None = None,
 ) -> list[Result]:
-    """Bring docs/generated/ up to date; raise RunnerError listing every failure."""
+    """Bring docs/generated/ up to date; raise RunnerError listing every failure.
+
+    With ``strict=False`` nothing is raised: the results carry the problems (``mkdocs
+    serve`` shows them on the pages). ``on_result`` is called as each job finishes."""
     all_jobs = discover(project)
     wanted = set(only)
     unknown = wanted - {j.name for j in all_jobs}
@@ -516,41 +662,55 @@ def run(
     manifest = load_manifest(project)
     workers = jobs or default_jobs()
     preloaded = Preloaded(project) if use_preload() else None
+    lock = threading.Lock()
 
     # Keys first, in this thread: ast.parse is not thread-safe in CPython 3.11 (concurrent
     # calls can fail with "AST constructor recursion depth mismatch").
     keys = {job.rel: cache_key(job, modules, versions) for job in selected}
+    bundles = {j.rel: bundle(j.source, modules) for j in selected if j.kind == "snippet"}
 
-    def one(job: Job) -> tuple[Result, dict | None]:
-        key = keys[job.rel]
-        entry = manifest.get(job.rel)
-        result, entry = run_job(job, key, entry, regen, force, timeout, preloaded)
+    def save_manifest() -> None:
+        ordered = {j.rel: manifest[j.rel] for j in all_jobs if j.rel in manifest}
+        write_if_changed(
+            project.generated / MANIFEST,
+            (json.dumps(ordered, indent=1, sort_keys=True) + "\n").encode(),
+        )
+
+    def one(job: Job) -> Result:
+        result, entry = run_job(
+            job,
+            keys[job.rel],
+            manifest.get(job.rel),
+            regen,
+            force,
+            timeout,
+            preloaded,
+            bundles.get(job.rel),
+        )
+        with lock:
+            if entry is not None:
+                manifest[job.rel] = entry
+                if result.status == "ran":
+                    save_manifest()  # a preview stopped half-way keeps what finished
         if result.status != "cached":
             log(f"{result.status:>6}  {job.rel}  ({result.seconds:.1f} s)")
-        return result, entry
+        if on_result is not None:
+            on_result(result)
+        return result
 
+    order = schedule(selected, manifest, quick_first)
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            outcomes = list(pool.map(one, selected))  # map keeps the discovery order
+            done = dict(zip([j.rel for j in order], pool.map(one, order), strict=True))
     finally:
         if preloaded is not None:
             preloaded.close()
+    results = [done[j.rel] for j in selected]  # reported in discovery order
 
-    results = [r for r, _ in outcomes]
-    for result, entry in outcomes:
-        if entry is not None:
-            manifest[result.job.rel] = entry
-    manifest = {j.rel: manifest[j.rel] for j in all_jobs if j.rel in manifest}
-    write_if_changed(
-        project.generated / MANIFEST,
-        (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode(),
-    )
+    save_manifest()
     if not wanted:
         prune(project, manifest, all_jobs)
     write_if_changed(project.generated / TIMINGS / "timings.md", timing_table(results).encode())
-    for report in BENCH_REPORTS:
-        if not (project.generated / report).exists():
-            write_if_changed(project.generated / report, BENCH_PLACEHOLDER.encode())
     write_if_changed(
         project.generated / TIMINGS / "timings.json",
         json.dumps(
@@ -565,7 +725,7 @@ def run(
     cached = sum(r.status == "cached" for r in results)
     log(f"runner: {len(results)} jobs, {cached} cached, {len(results) - cached} executed")
     problems = [p for r in results for p in r.problems]
-    if problems:
+    if problems and strict:
         raise RunnerError(
             f"{len(problems)} problem(s) in {sum(bool(r.problems) for r in results)} job(s):\n\n"
             + "\n\n".join(problems)

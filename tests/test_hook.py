@@ -1,4 +1,4 @@
-"""The MkDocs hook's extras: shared notebook CSS, and the caches `mkdocs serve` uses."""
+"""Lab pages made light (gtt.notebooks) and the caches `mkdocs serve` uses (gtt.preview)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ from types import SimpleNamespace
 
 import markdown
 import pygments
-import pytest
 from material.plugins.search.plugin import SearchIndex
 from pymdownx.highlight import Highlight
 
-from gtt import hook
+from gtt import notebooks, preview
 
 FENCES = '```python title="a.py"\nx = [1, 2, 3]\nprint(sum(x))\n```\n\n```text\nplain\n```\n'
 
@@ -23,8 +22,8 @@ def render(text: str) -> str:
 def test_remembered_highlighting_is_identical_and_runs_pygments_once(monkeypatch):
     monkeypatch.setattr(Highlight, "highlight", Highlight.highlight)  # restored afterwards
     plain = render(FENCES)
-    hook.remember_highlighting()
-    hook.remember_highlighting()  # idempotent: one layer of caching, not two
+    preview.remember_highlighting()
+    preview.remember_highlighting()  # idempotent: one layer of caching, not two
     calls = []
     real = pygments.highlight
     monkeypatch.setattr(
@@ -46,7 +45,7 @@ def test_remembered_search_entries_are_identical_and_follow_edits(monkeypatch):
     html = '<h1 id="ch">Chapter</h1><p>Clip the gradient.</p><h2 id="b">Then</h2><p>Gates.</p>'
     plain = SearchIndex()
     plain.add_entry_from_context(page(html))
-    hook.remember_search_entries()
+    preview.remember_search_entries()
     for _ in range(2):  # the second rebuild reuses the first one's entries
         index = SearchIndex()
         index.add_entry_from_context(page(html))
@@ -56,19 +55,25 @@ def test_remembered_search_entries_are_identical_and_follow_edits(monkeypatch):
     assert edited.entries[1]["text"] == "<p>LSTM gates.</p>"
 
 
-@pytest.mark.parametrize("src, expected", [("first.md", False), ("generated/labs/a.ipynb", True)])
-def test_notebook_styles_move_to_one_shared_file(src, expected, monkeypatch):
-    monkeypatch.setattr(hook, "_notebook_css", {})
+def test_notebook_styles_move_to_one_shared_file():
+    shared: dict[str, str] = {}
     html = "<style>.jupyter-wrapper{color:red}</style><div>cell</div><style>pre{}</style>"
-    nb_page = SimpleNamespace(
-        file=SimpleNamespace(src_uri=src, dest_uri=src.replace(".ipynb", "/index.html"))
-    )
-    out = hook.on_page_content(html, nb_page, {}, None)
-    if not expected:
-        assert out == html and not hook._notebook_css
-        return
-    [(name, css)] = hook._notebook_css.items()
+    out = notebooks.share_styles(html, "generated/labs/a/index.html", shared)
+    [(name, css)] = shared.items()
     assert re.fullmatch(r"assets/stylesheets/notebook\.[0-9a-f]{8}\.css", name)
     assert ".jupyter-wrapper{color:red}" in css and "pre{}" in css
     assert "<style" not in out and "<div>cell</div>" in out
     assert f'<link rel="stylesheet" href="../../../{name}">' in out
+    assert notebooks.share_styles("<div>no style</div>", "x/index.html", shared) == (
+        "<div>no style</div>"
+    )
+
+
+def test_lab_pages_lose_the_mathjax_and_cdn_loaders():
+    html = (
+        '<p>a</p><script src=""> </script><script type="text/x-mathjax-config">cfg</script>'
+        '<script type="module">\ndocument.addEventListener("DOMContentLoaded", async () => {\n'
+        'const diagrams = document.querySelectorAll(".jp-Mermaid"); import("https://cdn")</script>'
+        "<p>b</p>"
+    )
+    assert notebooks.drop_scripts(html) == "<p>a</p><p>b</p>"

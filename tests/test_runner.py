@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -253,7 +254,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-print(__name__, Path(sys.argv[0]).name, Path(sys.path[0]).name, Path.cwd() != Path(__file__).parent)
+here = Path(__file__).parent
+print(__name__, Path(sys.argv[0]).name, Path(sys.path[0]) == here, Path.cwd() == here)
 print(np.random.default_rng(0).integers(100), torch.manual_seed(0) and torch.rand(1).item())
 """
 
@@ -273,9 +275,17 @@ def test_a_forked_snippet_behaves_like_python_snippet_py(tmp_path, monkeypatch):
             for p in sorted(project.generated.rglob("*"))
             if p.is_file() and p.parent.name == "ch"
         }
-    assert sorted(outputs["1"]) == ["ch/plotter.svg", "ch/plotter.txt", "ch/who.txt"]
+    assert sorted(outputs["1"]) == [
+        "ch/plotter.download.md",
+        "ch/plotter.svg",
+        "ch/plotter.txt",
+        "ch/plotter.zip",
+        "ch/who.download.md",
+        "ch/who.txt",
+        "ch/who.zip",
+    ]
     assert outputs["1"] == outputs["0"]
-    assert outputs["1"]["ch/who.txt"].startswith(b"__main__ who.py ch True\n")
+    assert outputs["1"]["ch/who.txt"].startswith(b"__main__ who.py True True\n")
 
     monkeypatch.setenv("GTT_PRELOAD", "1")
     project = make_project(
@@ -292,3 +302,144 @@ def test_a_forked_snippet_behaves_like_python_snippet_py(tmp_path, monkeypatch):
     assert "boom.py: exited with status 1" in message and "ValueError: a clear message" in message
     assert "stuck.py: timed out after 3 s" in message
     assert (project.expected / "ch" / "fine.txt").read_text() == "hello 42\n"
+
+
+# --------------------------------------------------------------------------- bundles
+
+
+def test_a_snippet_runs_from_its_bundle_and_readers_get_the_same_zip(tmp_path):
+    """A snippet importing a helper from another chapter runs in a folder holding just the
+    two files (no path to the other chapter), and <name>.zip holds exactly those files."""
+    project = make_project(
+        tmp_path,
+        {
+            "a/helper_mod.py": "VALUE = 3\n",
+            "b/user.py": "import sys\nfrom helper_mod import VALUE\nprint(VALUE, len(sys.path[0]) > 0)\n",
+        },
+    )
+    quiet(project, regen=True)
+    assert (project.generated / "b" / "user.txt").read_text() == "3 True\n"
+    with zipfile.ZipFile(project.generated / "b" / "user.zip") as archive:
+        assert archive.namelist() == ["user.py", "helper_mod.py"]
+        assert archive.read("helper_mod.py") == b"VALUE = 3\n"
+    note = (project.generated / "b" / "user.download.md").read_text()
+    assert "[Download `user.zip`](generated/b/user.zip){ download }" in note
+    assert "`user.py` and the file it imports (`helper_mod.py`)" in note
+    lone = (project.generated / "a" / "helper_mod.download.md").read_text()
+    assert "`helper_mod.py` on its own" in lone
+    first = (project.generated / "b" / "user.zip").read_bytes()
+    quiet(project, force=True)
+    assert (project.generated / "b" / "user.zip").read_bytes() == first  # byte-stable
+
+
+def test_a_snippet_may_not_change_its_own_bundle(tmp_path):
+    project = make_project(
+        tmp_path,
+        {
+            "a/helper_mod.py": "VALUE = 3\n",
+            "a/vandal.py": "import helper_mod\nopen('helper_mod.py', 'w').write('x')\n",
+        },
+    )
+    with pytest.raises(runner.RunnerError, match="changed helper_mod.py, a file of its own bundle"):
+        quiet(project, regen=True, only=["vandal"])
+
+
+def test_gpus_are_hidden_from_snippets(tmp_path, monkeypatch):
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    project = make_project(
+        tmp_path, {"ch/gpu.py": "import os\nprint(repr(os.environ['CUDA_VISIBLE_DEVICES']))\n"}
+    )
+    quiet(project, regen=True)
+    assert (project.generated / "ch" / "gpu.txt").read_text() == "''\n"
+
+
+def test_a_build_under_another_cpu_setting_reruns(tmp_path, monkeypatch):
+    project = make_project(tmp_path, {"ch/hello.py": HELLO})
+    quiet(project, regen=True)
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "default")
+    [result] = quiet(project)
+    assert result.status == "ran"
+    [result] = quiet(project)
+    assert result.status == "cached"
+
+
+# --------------------------------------------------------------------------- tolerances
+
+MEASURED = """
+import sys
+value = float(sys.argv[1]) if len(sys.argv) > 1 else VALUE
+print(f"median loss {value:.3f} in 5 of 5 seeds")
+"""
+
+
+def measured(project: runner.Project, value: float) -> None:
+    (project.snippets / "ch" / "measure.py").write_text(f"VALUE = {value}\n" + MEASURED)
+
+
+def test_a_measurement_passes_within_its_tolerance_and_fails_outside(tmp_path):
+    project = make_project(tmp_path, {"ch/measure.py": "VALUE = 0.14\n" + MEASURED})
+    quiet(project, regen=True)
+    expected = project.expected / "ch" / "measure.txt"
+    assert expected.read_text() == "median loss 0.140 in 5 of 5 seeds\n"
+    expected.write_text("median loss 0.140{±0.05} in 5 of 5 seeds\n")  # declared by hand
+    measured(project, 0.18)
+    [result] = quiet(project)
+    assert result.status == "ran" and not result.problems
+    assert (project.generated / "ch" / "measure.txt").read_text().startswith("median loss 0.180")
+    measured(project, 0.25)
+    with pytest.raises(runner.RunnerError) as failure:
+        quiet(project)
+    message = str(failure.value)
+    assert "snippets/ch/measure.py: output differs from tests/expected/ch/measure.txt" in message
+    assert "(compared within its declared tolerances)" in message
+    assert "line 1: 0.250 is outside 0.140 ± 0.05" in message
+    assert "-median loss 0.140 in 5 of 5 seeds\n+median loss 0.250 in 5 of 5 seeds" in message
+
+
+def test_text_and_untoleranced_numbers_stay_exact_beside_a_tolerance(tmp_path):
+    project = make_project(tmp_path, {"ch/measure.py": "VALUE = 0.14\n" + MEASURED})
+    quiet(project, regen=True)
+    (project.expected / "ch" / "measure.txt").write_text(
+        "median loss 0.140{±50%} in 4 of 5 seeds\n"
+    )
+    with pytest.raises(runner.RunnerError, match=r"line 1: 5 is outside 4 \(exact\)"):
+        quiet(project)
+
+
+def test_regen_keeps_declared_tolerances_and_a_value_inside_them_is_not_rewritten(tmp_path):
+    project = make_project(tmp_path, {"ch/measure.py": "VALUE = 0.14\n" + MEASURED})
+    quiet(project, regen=True)
+    expected = project.expected / "ch" / "measure.txt"
+    expected.write_text("median loss 0.140{±0.05} in 5 of 5 seeds\n")
+    measured(project, 0.16)
+    [result] = quiet(project, regen=True)
+    assert not result.changed and expected.read_text().startswith("median loss 0.140{±0.05}")
+    measured(project, 0.5)
+    [result] = quiet(project, regen=True)
+    assert expected.read_text() == "median loss 0.500{±0.05} in 5 of 5 seeds\n"
+
+
+def test_values_for_prose_are_compared_like_stdout(tmp_path):
+    source = "import json\njson.dump({'nan_step': STEP}, open('valued.json', 'w'))\nprint('ok')\n"
+    project = make_project(tmp_path, {"ch/valued.py": "STEP = 31\n" + source})
+    quiet(project, regen=True)
+    assert (project.expected / "ch" / "valued.json").read_text() == '{"nan_step": 31}'
+    (project.snippets / "ch" / "valued.py").write_text("STEP = 30\n" + source)
+    with pytest.raises(runner.RunnerError, match=r"valued.json \(compared byte for byte\)\n  line 1: '\{\"nan_step\": 30\}', expected"):
+        quiet(project)
+
+
+def test_non_strict_run_reports_instead_of_raising(tmp_path):
+    project = make_project(tmp_path, {"ch/hello.py": HELLO})
+    seen = []
+    results = runner.run(project, log=lambda _: None, strict=False, on_result=seen.append)
+    assert [r.job.name for r in seen] == ["hello"]
+    assert "no committed output" in results[0].problems[0]
+    assert (project.generated / "ch" / "hello.txt").read_text() == "hello 42\n"
+
+
+def test_outputs_belong_to_the_job_with_the_longest_matching_name(tmp_path):
+    project = make_project(tmp_path, {"ch/clip.py": "print(1)\n", "ch/clip_runs.py": "print(2)\n"})
+    assert runner.owner(project, project.generated / "ch" / "clip_runs.svg").name == "clip_runs"
+    assert runner.owner(project, project.generated / "ch" / "clip.txt").name == "clip"
+    assert runner.owner(project, project.generated / "other" / "clip.txt") is None
