@@ -138,7 +138,9 @@ class Preview:
         owners = {job.rel for p in shown if (job := self.owner(p)) is not None}
         banners = []
         with self.lock:
-            troubled = [r for rel, r in sorted(self.results.items()) if rel in owners and r.problems]
+            troubled = [
+                r for rel, r in sorted(self.results.items()) if rel in owners and r.problems
+            ]
         for result in troubled:
             body = "\n\n".join(result.problems)
             banners.append(

@@ -340,7 +340,9 @@ def test_a_snippet_may_not_change_its_own_bundle(tmp_path):
             "a/vandal.py": "import helper_mod\nopen('helper_mod.py', 'w').write('x')\n",
         },
     )
-    with pytest.raises(runner.RunnerError, match="changed helper_mod.py, a file of its own bundle"):
+    with pytest.raises(
+        runner.RunnerError, match=r"changed helper_mod\.py, a file of its own bundle"
+    ):
         quiet(project, regen=True, only=["vandal"])
 
 
@@ -425,7 +427,10 @@ def test_values_for_prose_are_compared_like_stdout(tmp_path):
     quiet(project, regen=True)
     assert (project.expected / "ch" / "valued.json").read_text() == '{"nan_step": 31}'
     (project.snippets / "ch" / "valued.py").write_text("STEP = 30\n" + source)
-    with pytest.raises(runner.RunnerError, match=r"valued.json \(compared byte for byte\)\n  line 1: '\{\"nan_step\": 30\}', expected"):
+    with pytest.raises(
+        runner.RunnerError,
+        match=r"valued.json \(compared byte for byte\)\n  line 1: '\{\"nan_step\": 30\}', expected",
+    ):
         quiet(project)
 
 
