@@ -708,16 +708,16 @@ def run(
     results = [done[j.rel] for j in selected]  # reported in discovery order
 
     save_manifest()
-    if not wanted:
+    if not wanted:  # a partial run (--only, a test) leaves the whole build's reports alone
         prune(project, manifest, all_jobs)
-    write_if_changed(project.generated / TIMINGS / "timings.md", timing_table(results).encode())
-    write_if_changed(
-        project.generated / TIMINGS / "timings.json",
-        json.dumps(
-            [{"job": r.job.rel, "status": r.status, "seconds": r.seconds} for r in results],
-            indent=1,
-        ).encode(),
-    )
+        write_if_changed(project.generated / TIMINGS / "timings.md", timing_table(results).encode())
+        write_if_changed(
+            project.generated / TIMINGS / "timings.json",
+            json.dumps(
+                [{"job": r.job.rel, "status": r.status, "seconds": r.seconds} for r in results],
+                indent=1,
+            ).encode(),
+        )
 
     for result in results:
         for change in result.changed:

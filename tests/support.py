@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+GENERATED = ROOT / "docs" / "generated"
 
 
 def expected_output(rel: str) -> str:
-    """The committed output of a snippet, e.g. ``expected_output("first_look/norm_decay")``."""
+    """The committed output of a snippet, e.g. ``expected_output("first_look/norm_decay")``.
+
+    For exact outputs (and the tolerances declared in a measured one); a test of what a
+    measurement shows on this machine reads ``generated_output`` instead."""
     return (ROOT / "tests" / "expected" / f"{rel}.txt").read_text(encoding="utf-8")
+
+
+@functools.cache
+def generated(rel: str) -> Path:
+    """``docs/generated/<rel>``, brought up to date first (cached jobs cost nothing).
+
+    Tests of a training snippet read what the build produced instead of training again;
+    the runner has already checked it against the committed copy, within its tolerances."""
+    from gtt import runner
+
+    runner.run(runner.Project(ROOT), only=[rel.split("/")[-1]], log=lambda _: None)
+    return GENERATED / rel
+
+
+def generated_output(rel: str) -> str:
+    """What the snippet printed in this build: ``generated_output("exploding/exploding_run")``."""
+    return generated(rel).with_suffix(".txt").read_text(encoding="utf-8")
+
+
+def generated_values(rel: str) -> dict:
+    """The values (``<name>.json``) the snippet wrote in this build, for pages and tests."""
+    return json.loads(generated(rel).with_suffix(".json").read_text(encoding="utf-8"))
 
 
 def copy_project(dst: Path, *, with_generated: bool = True) -> Path:

@@ -31,6 +31,7 @@ class Fence:
     info: str
     body: list[str]
     marker: str  # the nearest non-blank line above the fence
+    after: str = ""  # the nearest non-blank line below it
 
     @property
     def where(self) -> str:
@@ -57,7 +58,8 @@ def fences(page: Path) -> list[Fence]:
         while i < len(lines) and not lines[i].strip().startswith(ticks):
             body.append(lines[i].strip())
             i += 1
-        found.append(Fence(page, start + 1, match["info"].strip(), body, above))
+        below = next((ln.strip() for ln in lines[i + 1 :] if ln.strip()), "")
+        found.append(Fence(page, start + 1, match["info"].strip(), body, above, below))
         i += 1
     return found
 
@@ -142,3 +144,39 @@ def test_tests_named_on_pages_exist():
         if not path.is_file() or not re.search(rf"^def {name}\(", path.read_text(), re.M):
             missing.append(f"{page.relative_to(ROOT)}: {match[0]}")
     assert not missing, f"pages cite tests that do not exist: {missing}"
+
+
+WHOLE_FILES = [
+    f
+    for f in PYTHON_FENCES
+    if re.fullmatch(r'python title="snippets/[^" ]+\.py"', f.info)
+    and all(INCLUDE.match(line) and not INCLUDE.match(line)["section"] for line in f.body if line)
+]
+
+
+def test_pages_show_whole_files():
+    assert WHOLE_FILES, "no page shows a whole snippet"
+
+
+@pytest.mark.parametrize("fence", WHOLE_FILES, ids=lambda f: f.where)
+def test_every_whole_file_listing_has_its_download_beside_it(fence: Fence):
+    """A reader who copies a whole file gets a program that runs: the download right below
+    the listing holds it with every file it imports (written by the runner)."""
+    snippet = Path(INCLUDE.match(fence.body[0])["path"])
+    chapter, name = snippet.parent.relative_to("snippets").as_posix(), snippet.stem
+    wanted = f'--8<-- "docs/generated/{chapter}/{name}.download.md"'
+    assert fence.after == wanted, f"{fence.where}: put {wanted} right below the listing"
+
+
+def test_every_imported_snippet_is_shown_in_full_somewhere():
+    """What a download bundles is also readable on a page, not only inside a zip."""
+    modules = runner.snippet_modules(PROJECT)
+    shown = {Path(INCLUDE.match(f.body[0])["path"]).stem for f in WHOLE_FILES}
+    needed = {
+        dep.stem
+        for f in WHOLE_FILES
+        for dep in runner.local_imports(ROOT / INCLUDE.match(f.body[0])["path"], modules)
+    }
+    assert needed <= shown, (
+        f"imported by a listing but never shown in full: {sorted(needed - shown)}"
+    )
