@@ -8,10 +8,11 @@ Two kinds of output (see the how-it-is-built page):
   number it applies to::
 
       median last-20 loss 0.14{±0.08} over 7 seeds (range 0.09{±0.1}–0.31{±0.3})
-      solved in 5{±1} of 5 seeds; loss 3.1e-04{±80%}
+      solved in 5{±1} of 5 seeds; loss 3.1e-04{±80%}; largest gradient norm 6e+01{×10}
 
   ``{±A}`` accepts ``|actual - expected| <= A``; ``{±P%}`` accepts a relative error of
-  ``P`` percent. A number without a tolerance must be printed exactly as committed, and
+  ``P`` percent; ``{×F}`` accepts a value within a factor ``F`` either way (same sign), for
+  quantities that span decades. A number without a tolerance must be printed exactly as committed, and
   the text between numbers must match (runs of spaces count as one), so a verdict word
   or a changed label still fails. A file with no tolerance anywhere is compared byte for
   byte, which is what every exact output is.
@@ -29,7 +30,7 @@ import re
 from dataclasses import dataclass
 
 NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b"
-TOLERANCE = r"\{±(?P<amount>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)(?P<percent>%?)\}"
+TOLERANCE = r"\{(?P<kind>[±×])(?P<amount>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)(?P<percent>%?)\}"
 # A number, optionally followed by its tolerance; numbers inside words are not numbers.
 TOKEN = re.compile(rf"(?<![\w.])(?P<number>{NUMBER})(?:{TOLERANCE})?")
 ANNOTATION = re.compile(TOLERANCE)
@@ -46,6 +47,7 @@ class Field:
     text: str
     amount: float | None = None
     relative: bool = False
+    factor: bool = False  # {×F}: within a factor F
 
     @property
     def value(self) -> float:
@@ -59,18 +61,26 @@ class Field:
             return actual == expected or (math.isnan(expected) and math.isnan(actual))
         if not math.isfinite(actual):
             return False
+        if self.factor:
+            if expected == 0 or actual == 0 or (expected > 0) != (actual > 0):
+                return actual == expected
+            return abs(math.log(actual / expected)) <= math.log(self.amount) * (1 + 1e-12)
         allowed = self.amount / 100 * abs(expected) if self.relative else self.amount
         return abs(actual - expected) <= allowed * (1 + 1e-12) + 1e-300
 
     def describe(self) -> str:
         if self.amount is None:
             return f"{self.text} (exact)"
+        if self.factor:
+            return f"{self.text} within a factor {self.amount:g}"
         unit = "%" if self.relative else ""
         return f"{self.text} ± {self.amount:g}{unit}"
 
     def annotation(self) -> str:
         if self.amount is None:
             return ""
+        if self.factor:
+            return f"{{×{self.amount:g}}}"
         return f"{{±{self.amount:g}{'%' if self.relative else ''}}}"
 
 
@@ -93,18 +103,19 @@ def parse_line(line: str) -> Line:
                 match["number"],
                 None if amount is None else float(amount),
                 bool(match["percent"]),
+                match["kind"] == "×",
             )
         )
         last = match.end()
     parts.append(line[last:])
-    if any(ANNOTATION.search(part) or "{±" in part for part in parts):
+    if any(ANNOTATION.search(part) or "{±" in part or "{×" in part for part in parts):
         raise ToleranceSyntaxError(f"a tolerance that follows no number: {line!r}")
     skeleton = "\x00".join(re.sub(r" +", " ", part) for part in parts)
     return Line(skeleton, tuple(fields))
 
 
 def has_tolerances(text: str) -> bool:
-    return "{±" in text
+    return "{±" in text or "{×" in text
 
 
 def strip_tolerances(text: str) -> str:

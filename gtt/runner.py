@@ -38,7 +38,6 @@ import io
 import json
 import os
 import platform
-import shutil
 import signal
 import subprocess
 import sys
@@ -64,6 +63,16 @@ TIMINGS = "_runner"
 # part of the cache key, so a build under another (simulated) CPU really re-runs.
 CPU_SETTINGS = ("ATEN_CPU_CAPABILITY", "MKL_ENABLE_INSTRUCTIONS", "MKL_CBWR", "ONEDNN_MAX_CPU_ISA")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so a bundle is byte-stable
+# Other CPUs, simulated on this one by choosing other kernels (`--as-cpu NAME`): a build
+# under them must pass with the outputs committed on the contributor's machine.
+SIMULATED_CPUS = {
+    "default": {"ATEN_CPU_CAPABILITY": "default"},  # PyTorch's non-vectorised kernels
+    "avx2": {  # an AVX2 machine without AVX-512, such as many AMD EPYC
+        "ATEN_CPU_CAPABILITY": "avx2",
+        "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+        "ONEDNN_MAX_CPU_ISA": "AVX2",
+    },
+}
 
 
 class RunnerError(Exception):
@@ -263,6 +272,8 @@ def cache_hit(job: Job, key: str, entry: dict | None) -> bool:
     """True if the job's recorded outputs match ``key`` and are still on disk, unaltered."""
     if not entry or entry.get("key") != key:
         return False
+    if job.kind == "snippet" and f"{job.name}.download.md" not in entry.get("files", {}):
+        return False  # recorded by a runner that did not write bundles yet
     for name, digest in entry.get("files", {}).items():
         path = job.out_dir / name
         if not path.exists() or sha(path.read_bytes()) != digest:
@@ -270,25 +281,25 @@ def cache_hit(job: Job, key: str, entry: dict | None) -> bool:
     return True
 
 
-def zip_bundle(files: list[Path]) -> bytes:
+def zip_bundle(files: dict[str, bytes]) -> bytes:
     """The bundle as a zip archive, byte-stable (fixed times, fixed order)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in files:
-            info = zipfile.ZipInfo(path.name, date_time=ZIP_TIME)
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes())
+            archive.writestr(info, data)
     return buffer.getvalue()
 
 
-def download_note(job: Job, files: list[Path]) -> str:
+def download_note(job: Job, files: dict[str, bytes]) -> str:
     """The Markdown a page shows beside a whole-file listing: what to download and run."""
     link = f"generated/{job.chapter}/{job.name}.zip"
     if len(files) == 1:
         what = f"`{job.name}.py` on its own"
     else:
-        others = ", ".join(f"`{p.name}`" for p in files[1:])
+        others = ", ".join(f"`{name}`" for name in list(files)[1:])
         count = "the file" if len(files) == 2 else f"the {len(files) - 1} files"
         what = f"`{job.name}.py` and {count} it imports ({others})"
     return (
@@ -385,13 +396,13 @@ def execute(
     workdir: Path,
     timeout: float,
     preloaded: Preloaded | None = None,
-    files: list[Path] | None = None,
+    files: dict[str, bytes] | None = None,
 ) -> tuple[bytes, list[str]]:
     """Run one job in ``workdir`` (a snippet with its bundle copied in); return stdout, problems."""
     env = run_env(job.project)
     if job.kind == "snippet":
-        for path in files or [job.source]:
-            shutil.copyfile(path, workdir / path.name)
+        for name, data in (files or {job.source.name: job.source.read_bytes()}).items():
+            (workdir / name).write_bytes(data)
         script = workdir / job.source.name
     if job.kind == "snippet" and preloaded is not None:
         code, stdout, stderr = preloaded.run(script, workdir, timeout)
@@ -428,12 +439,12 @@ def execute(
 
 
 def collect(
-    job: Job, workdir: Path, stdout: bytes, files: list[Path] | None = None
+    job: Job, workdir: Path, stdout: bytes, files: dict[str, bytes] | None = None
 ) -> tuple[dict[str, bytes], list[str]]:
     """The files a job produced, keyed by their name in ``docs/generated/<chapter>/``."""
     produced: dict[str, bytes] = {}
     problems = []
-    inputs = {p.name: p.read_bytes() for p in files or []}
+    inputs = files or {}
     if job.kind == "snippet":
         produced[f"{job.name}.txt"] = stdout
     for path in sorted(workdir.rglob("*")):
@@ -532,7 +543,7 @@ def run_job(
     force: bool,
     timeout: float,
     preloaded: Preloaded | None = None,
-    files: list[Path] | None = None,
+    files: dict[str, bytes] | None = None,
 ) -> tuple[Result, dict | None]:
     """Execute (or reuse) one job; return its result and its new manifest entry."""
     if not force and cache_hit(job, key, entry):
@@ -667,7 +678,13 @@ def run(
     # Keys first, in this thread: ast.parse is not thread-safe in CPython 3.11 (concurrent
     # calls can fail with "AST constructor recursion depth mismatch").
     keys = {job.rel: cache_key(job, modules, versions) for job in selected}
-    bundles = {j.rel: bundle(j.source, modules) for j in selected if j.kind == "snippet"}
+    # Each bundle's files are read once, here: an editor saving a snippet during the run
+    # cannot make what ran differ from what is zipped and checked.
+    bundles = {
+        j.rel: {path.name: path.read_bytes() for path in bundle(j.source, modules)}
+        for j in selected
+        if j.kind == "snippet"
+    }
 
     def save_manifest() -> None:
         ordered = {j.rel: manifest[j.rel] for j in all_jobs if j.rel in manifest}
@@ -743,9 +760,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", default=(), help="run just these snippet/lab names")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per job")
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout (default: this one)")
+    parser.add_argument(
+        "--as-cpu",
+        choices=sorted(SIMULATED_CPUS),
+        help="run the jobs as on another CPU (other kernels, same machine)",
+    )
     args = parser.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if args.as_cpu:
+        os.environ.update(SIMULATED_CPUS[args.as_cpu])
     try:
         run(
             Project(args.root.resolve()),

@@ -39,6 +39,10 @@ def test_a_file_without_tolerances_is_compared_byte_for_byte():
         ("norm inf{±1}", "norm 1e308", False),
         ("| a |   0.5{±0.1} |", "| a | 0.55 |", True),  # alignment spaces count as one
         ("verdict solved 0.5{±0.1}", "verdict failed 0.5", False),  # words are exact
+        ("norm 6e+01{×10}", "norm 5.9e+02", True),
+        ("norm 6e+01{×10}", "norm 6.1", True),
+        ("norm 6e+01{×10}", "norm 5e+00", False),
+        ("norm 6e+01{×10}", "norm -6e+01", False),
     ],
 )
 def test_numbers_with_a_tolerance(expected, actual, ok):
@@ -66,9 +70,13 @@ def test_a_stray_tolerance_is_a_clear_error():
 
 
 def test_strip_and_detect():
-    text = "a 0.14{±0.05}, b 2{±10%}\n"
+    text = "a 0.14{±0.05}, b 2{±10%}, c 3e+04{×10}\n"
     assert has_tolerances(text) and not has_tolerances(strip_tolerances(text))
-    assert strip_tolerances(text) == "a 0.14, b 2\n"
+    assert strip_tolerances(text) == "a 0.14, b 2, c 3e+04\n"
+    assert (
+        carry_tolerances(text, "a 0.2, b 3, c 1e+05\n")[0]
+        == "a 0.2{±0.05}, b 3{±10%}, c 1e+05{×10}\n"
+    )
 
 
 def test_regen_carries_tolerances_across_inserted_and_changed_lines():

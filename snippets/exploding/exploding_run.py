@@ -4,7 +4,8 @@ The task: read T = 20 numbers x_t ~ N(0, 1) and output their sum divided by sqrt
 target of variance 1, so always answering 0 scores a mean squared error of 1). The model:
 a one-layer ReLU nn.RNN with 64 units, its recurrent matrix initialised to 1.1 times a
 random orthogonal matrix (every singular value 1.1, just past the edge between vanishing
-and exploding), and a linear read-out of the last state. At lr = 0.1 the run blows up to NaN; at lr = 0.01 it stays finite.
+and exploding), and a linear read-out of the last state. At lr = 0.1 most runs blow up to NaN within 300
+steps; at lr = 0.01 they stay finite and learn.
 
 API (the chapter on fixes reuses it):
     make_batch(batch_size, seq_len, generator) -> (x, y)
@@ -14,19 +15,27 @@ API (the chapter on fixes reuses it):
     train(*, lr, steps, seed=0, clip_norm=None, clip_value=None, lr_schedule=None) -> History
         Plain SGD on fresh batches. Per step it records the loss, the global L2 norm of the
         gradient over all parameters BEFORE any clipping (exactly what
-        torch.nn.utils.clip_grad_norm_ returns), the learning rate used and ||W_hh||_2.
+        torch.nn.utils.clip_grad_norm_ returns), the learning rate used and W_hh (whose
+        spectral norms History.recurrent_norms computes when first asked for).
         clip_norm / clip_value: clip by global norm / by value (at most one of them).
         lr_schedule: a function step -> multiplier; the step's learning rate is lr * it.
         The run stops cleanly at the first non-finite loss or gradient norm: that step is
         recorded (its NaN/Inf included), no update is applied, and History.diverged_at is
         its index. Otherwise it runs all `steps` and diverged_at is None.
 
-Run: python exploding_run.py   (prints the table, writes exploding_run.svg; about 3 s)
+Run: python exploding_run.py   (ten seeds at each learning rate; prints how the runs
+ended, writes exploding_run.svg, exploding_run.csv (one row per run),
+exploding_run_example.md (the last steps of seed 0) and exploding_run.json (the numbers
+the page quotes); about 15 s)
 """
 
+import functools
+import json
 import math
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
@@ -91,8 +100,15 @@ class History:
     losses: list[float] = field(default_factory=list)
     grad_norms: list[float] = field(default_factory=list)  # before clipping
     lrs: list[float] = field(default_factory=list)
-    recurrent_norms: list[float] = field(default_factory=list)  # ||W_hh||_2 before the step
+    weights: list[torch.Tensor] = field(default_factory=list, repr=False)  # W_hh before the step
     diverged_at: int | None = None
+
+    @functools.cached_property
+    def recurrent_norms(self) -> list[float]:
+        """||W_hh||_2 before each step (computed once, when first asked for)."""
+        if not self.weights:
+            return []
+        return torch.linalg.matrix_norm(torch.stack(self.weights), 2).tolist()
 
 
 def check_train_args(lr, steps, clip_norm, clip_value, lr_schedule) -> None:
@@ -141,8 +157,7 @@ def train(
         history.losses.append(loss.item())
         history.grad_norms.append(norm.item())
         history.lrs.append(step_lr)
-        W_hh = model.rnn.weight_hh_l0
-        history.recurrent_norms.append(torch.linalg.matrix_norm(W_hh, 2).item())
+        history.weights.append(model.rnn.weight_hh_l0.detach().clone())
         if not (math.isfinite(loss.item()) and math.isfinite(norm.item())):
             history.diverged_at = step
             break
@@ -153,31 +168,121 @@ def train(
 # --8<-- [end:train]
 
 
-def plot(runs: dict[str, History], path: str = "exploding_run.svg") -> None:
-    """Loss and gradient norm per step, log scale, one colour per run; NaN marked with x."""
-    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(6.4, 5.2))
-    for (label, h), colour in zip(runs.items(), ["C1", "C0"], strict=True):
-        steps = range(len(h.losses))
-        top.plot(steps, h.losses, color=colour, lw=1.0, label=label)
-        bottom.plot(steps, h.grad_norms, color=colour, lw=1.0, label=label)
-        if h.diverged_at is not None:
-            last = h.diverged_at - 1  # the last finite step, just before the NaN
-            for ax, values in [(top, h.losses), (bottom, h.grad_norms)]:
-                ax.plot([last], [values[last]], "x", color=colour, ms=9, mew=2)
-                ax.annotate(
-                    f"NaN at step {h.diverged_at}",
-                    (last, values[last]),
-                    xytext=(8, -4),
-                    textcoords="offset points",
-                    color=colour,
-                    fontsize="small",
-                )
+# --8<-- [start:seeds]
+SEEDS = range(10)
+SPIKE = 10  # a blow-up is announced by the gradient norm growing this much in three steps
+
+
+@dataclass
+class Outcome:
+    """One learning rate over several seeds: how the runs ended."""
+
+    lr: float
+    runs: list[History]
+
+    @property
+    def diverged(self) -> list[History]:
+        return [h for h in self.runs if h.diverged_at is not None]
+
+    @property
+    def finite(self) -> list[History]:
+        return [h for h in self.runs if h.diverged_at is None]
+
+
+def mean_loss(h: History, first: bool) -> float:
+    """Mean training loss of the first (or last) 20 steps of a run."""
+    window = h.losses[:20] if first else h.losses[-20:]
+    return statistics.fmean(window)
+
+
+def jump(h: History) -> float:
+    """How much the gradient norm grew over the last three finite steps of a diverged run."""
+    last = h.diverged_at - 1
+    return h.grad_norms[last] / h.grad_norms[max(last - 3, 0)]
+
+
+def median_range(values: list[float], fmt: str) -> str:
+    """'median (min–max)' with each number formatted by `fmt`, e.g. '.2f'."""
+    m, lo, hi = statistics.median(values), min(values), max(values)
+    return f"{m:{fmt}} (range {lo:{fmt}}–{hi:{fmt}})"
+
+
+# --8<-- [end:seeds]
+
+
+def report(outcome: Outcome) -> tuple[list[str], dict[str, object]]:
+    """Lines for stdout and values for the page's prose, for one learning rate."""
+    runs, tag = outcome.runs, "high" if outcome.lr == LR_HIGH else "low"
+    n, bad, ok = len(runs), outcome.diverged, outcome.finite
+    lines = [f"lr = {outcome.lr}: non-finite within {STEPS} steps in {len(bad)} of {n} seeds"]
+    values: dict[str, object] = {f"{tag}_seeds": n, f"{tag}_nonfinite": len(bad)}
+    if len(bad) > n // 2:  # the blow-ups: when, from where, how fast
+        steps = [h.diverged_at for h in bad]
+        before = statistics.median(h.recurrent_norms[h.diverged_at - 3] for h in bad)
+        jumps = [jump(h) for h in bad]
+        spikes = sum(j > SPIKE for j in jumps)
+        where = "every" if spikes == len(bad) else f"{spikes} of {len(bad)}"
+        lines += [
+            f"  step of the first NaN/Inf: {median_range(steps, '.0f')}",
+            f"  ||W_hh||_2 three steps before it: median {before:.2f}",
+            f"  in {where} diverging seed the gradient norm grew more than {SPIKE}-fold over "
+            "the last three finite steps",
+        ]
+        values |= {
+            f"{tag}_median_step": round(statistics.median(steps)),
+            f"{tag}_norm_before": f"{before:.1f}",
+        }
+    else:  # the survivors: did they learn, and how far did the weights move?
+        first = [mean_loss(h, first=True) for h in ok]
+        last = [mean_loss(h, first=False) for h in ok]
+        largest = [max(h.recurrent_norms) for h in ok]
+        moved = [max(lr * g for lr, g in zip(h.lrs, h.grad_norms, strict=True)) for h in ok]
+        fell = sum(b < a for a, b in zip(first, last, strict=True))
+        lines += [
+            f"  mean loss of the first 20 steps: {median_range(first, '.2f')}",
+            f"  mean loss of the last 20 steps: {median_range(last, '.2f')}",
+            f"  the last 20 below the first 20 in {fell} of {len(ok)} finite runs",
+            f"  largest ||W_hh||_2: {median_range(largest, '.2f')}",
+            f"  largest step lr*||g||: {median_range(moved, '.2f')}",
+        ]
+        values |= {
+            f"{tag}_last20": f"{statistics.median(last):.2f}",
+            f"{tag}_last20_max": f"{max(last):.2f}",
+            f"{tag}_largest_norm": f"{max(largest):.1f}",
+            f"{tag}_largest_step": f"{max(moved):.1f}",
+        }
+    return lines, values
+
+
+def example_table(h: History, path: str = "exploding_run_example.md") -> None:
+    """The last steps of one diverging run, as a Markdown table (an example, not compared)."""
+    rows = ["| step | loss | gradient norm | ‖W_hh‖₂ |", "|---:|---:|---:|---:|"]
+    for step in range(h.diverged_at - 5, h.diverged_at + 1):
+        loss, norm, w = h.losses[step], h.grad_norms[step], h.recurrent_norms[step]
+        rows.append(f"| {step} | {loss:.2g} | {norm:.2g} | {w:.3g} |")
+    Path(path).write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def plot(outcomes: list[Outcome], path: str = "exploding_run.svg") -> None:
+    """Loss and gradient norm per step: every seed faintly, seed 0 bold; NaN marked with x."""
+    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(6.4, 5.4))
+    for outcome, colour in zip(outcomes, ["C1", "C0"], strict=True):
+        for seed, h in enumerate(outcome.runs):
+            bold = seed == 0
+            style = {"color": colour, "lw": 1.2 if bold else 0.6, "alpha": 1.0 if bold else 0.3}
+            label = f"lr = {outcome.lr} (seed 0 bold, seeds 1–{len(outcome.runs) - 1} faint)"
+            n = len(h.losses) if h.diverged_at is None else h.diverged_at
+            top.plot(range(n), h.losses[:n], label=label if bold else None, **style)
+            bottom.plot(range(n), h.grad_norms[:n], **style)
+            if h.diverged_at is not None:
+                for ax, values in [(top, h.losses), (bottom, h.grad_norms)]:
+                    ax.plot([n - 1], [values[n - 1]], "x", color=colour, ms=6, alpha=style["alpha"])
     top.set_yscale("log")
     top.set_ylabel("training loss (MSE)")
     top.axhline(1.0, color="0.5", lw=0.8, ls=":")
     top.text(STEPS, 1.0, "answer 0", color="0.4", fontsize="small", ha="right", va="bottom")
-    top.legend(loc="upper right")
-    top.set_title("Same model, same data: only the learning rate differs")
+    top.legend(loc="upper right", fontsize="small")
+    top.set_title("Same model and data; × marks the last finite step before NaN/Inf")
     bottom.set_yscale("log")
     bottom.set_ylabel("gradient norm\n(all parameters)")
     bottom.set_xlabel("training step")
@@ -185,46 +290,31 @@ def plot(runs: dict[str, History], path: str = "exploding_run.svg") -> None:
     plt.close(fig)
 
 
-def summary(label: str, h: History) -> str:
-    """A few lines per run: how it ended, and its largest gradient and step."""
-    if h.diverged_at is None:
-        end = f"finite after {len(h.losses)} steps"
-    else:
-        loss, norm = h.losses[-1], h.grad_norms[-1]
-        end = f"non-finite at step {h.diverged_at} (loss {loss:.3g}, gradient norm {norm:.3g})"
-    means = f"mean loss, first 20 steps: {sum(h.losses[:20]) / len(h.losses[:20]):.2f}"
-    if h.diverged_at is None:
-        means += f"; last 20 steps: {sum(h.losses[-20:]) / len(h.losses[-20:]):.2f}"
-    pairs = [(lr, g) for lr, g in zip(h.lrs, h.grad_norms, strict=True) if math.isfinite(g)]
-    largest = max(g for _, g in pairs)
-    step = max(lr * g for lr, g in pairs)
-    return (
-        f"{label}: {end}\n  {means}\n"
-        f"  largest finite gradient norm {largest:.1e}, largest step lr*||g|| {step:.1e}\n"
-        f"  ||W_hh||_2 from {h.recurrent_norms[0]:.2f} to {max(h.recurrent_norms):.3g}"
-    )
-
-
 # --8<-- [start:main]
-OTHER_SEEDS = range(1, 8)
-
 if __name__ == "__main__":
     torch.set_num_threads(1)
-    runs = {
-        f"lr = {LR_HIGH}": train(lr=LR_HIGH, steps=STEPS),
-        f"lr = {LR_LOW}": train(lr=LR_LOW, steps=STEPS),
-    }
-    for label, history in runs.items():
-        print(summary(label, history))
-    fast = runs[f"lr = {LR_HIGH}"]
-    blowup = fast.diverged_at
-    print(f"\nThe last steps of the lr = {LR_HIGH} run:")
-    print("step     loss  grad norm  ||W_hh||_2")
-    for step in range(blowup - 5, blowup + 1):
-        loss, norm = fast.losses[step], fast.grad_norms[step]
-        print(f"{step:4d}  {loss:7.2g}  {norm:9.2g}  {fast.recurrent_norms[step]:10.3g}")
-    ends = [train(lr=LR_HIGH, steps=STEPS, seed=s).diverged_at for s in OTHER_SEEDS]
-    print(f"\nlr = {LR_HIGH}, seeds 1-7: non-finite at step", ", ".join(map(str, ends)))
-    print("(None: still finite after", STEPS, "steps)")
-    plot(runs)
+    outcomes = [
+        Outcome(lr, [train(lr=lr, steps=STEPS, seed=seed) for seed in SEEDS])
+        for lr in (LR_HIGH, LR_LOW)
+    ]
+    print(f"Seeds {SEEDS.start}-{SEEDS.stop - 1}, {STEPS} steps of SGD each")
+    values: dict[str, object] = {"steps": STEPS}
+    for outcome in outcomes:
+        lines, found = report(outcome)
+        print("\n".join(lines))
+        values |= found
+    with open("exploding_run.csv", "w", encoding="utf-8") as table:
+        table.write("lr,seed,diverged_at,first20_loss,last20_loss,max_W_hh_norm\n")
+        for outcome in outcomes:
+            for seed, h in enumerate(outcome.runs):
+                last = "" if h.diverged_at is not None else f"{mean_loss(h, first=False):.4f}"
+                table.write(
+                    f"{outcome.lr},{seed},{h.diverged_at if h.diverged_at is not None else ''},"
+                    f"{mean_loss(h, first=True):.4f},{last},{max(h.recurrent_norms):.4g}\n"
+                )
+    Path("exploding_run.json").write_text(json.dumps(values, indent=1) + "\n", encoding="utf-8")
+    seed0 = outcomes[0].runs[0]
+    if seed0.diverged_at is not None:
+        example_table(seed0)
+    plot(outcomes)
 # --8<-- [end:main]

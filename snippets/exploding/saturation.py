@@ -6,8 +6,11 @@ For a tanh RNN, ||dh_n/dh_0|| <= sigma_max(W)^n, so an explosion needs sigma_max
 each step multiplies by diag(tanh'(z_t)) W, and tanh'(z) = 1 - tanh(z)^2 is tiny once |z|
 is large. Whether the product grows depends on where the state goes, not on W alone.
 
-Run: python saturation.py   (prints the numbers, writes saturation.svg)
+Run: python saturation.py   (prints the numbers, writes saturation.svg and saturation.json,
+the numbers the page quotes)
 """
+
+import json
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -112,15 +115,27 @@ if __name__ == "__main__":
         print(f"  a = {a}: h* = {h:.4f}, factor per step = {a * (1 - h**2):.4f}")
 
     print("\n||dh_n/dh_0|| for tanh networks (the linear network's value in brackets)")
-    for name, (W, h0, u) in cases().items():
+    values = {}
+    for key, (name, (W, h0, u)) in zip(("small", "q", "i"), cases().items(), strict=True):
         steps = LONG if u is None else STEPS
         norms, h_last = state_jacobian_norms(W, h0, steps, u)
         sigma = np.linalg.norm(W, 2)
         shown = "  ".join(f"n={n}: {norms[n - 1]:.1e} ({sigma**n:.0e})" for n in (5, 20, steps))
         print(f"{name}  [sigma_max = {sigma:.1f}]\n  {shown}")
         print(f"  largest: {norms.max():.3g} at n = {norms.argmax() + 1}")
+        slope = np.mean(1 - h_last**2)
         print(
-            f"  after {steps} steps: mean |h| = {np.abs(h_last).mean():.3f}, mean tanh' = {np.mean(1 - h_last**2):.4f}"
+            f"  after {steps} steps: mean |h| = {np.abs(h_last).mean():.3f}, mean tanh' = {slope:.4f}"
         )
+        values |= {
+            f"{key}_steps": steps,
+            f"{key}_peak": f"{norms.max():.3g}",
+            f"{key}_peak_at": int(norms.argmax() + 1),
+            f"{key}_end": f"{norms[-1]:.1e}",
+            f"{key}_linear_end": f"{sigma**steps:.0e}",
+            f"{key}_slope": f"{slope:.4f}",
+        }
+    with open("saturation.json", "w", encoding="utf-8") as out:
+        json.dump(values, out, indent=1)
     plot()
 # --8<-- [end:main]

@@ -1,6 +1,6 @@
 """Truncated BPTT: carry the hidden state across chunks, cut the graph with detach().
 
-A long stream is processed in chunks of K steps, one optimizer step per chunk. The hidden
+A long stream is processed in chunks of K2 steps, one optimizer step per chunk (k1 = k2). The hidden
 state must go on from one chunk to the next (it is the network's memory), but the graph
 behind it must not: h = h.detach() keeps the value and drops the history, so the next
 backward() stops at the chunk boundary. Forget it and the second backward() fails with
@@ -16,7 +16,7 @@ Run: python tbptt.py   (prints the outcomes, writes tbptt_table.md)
 import torch
 from torch import nn
 
-K, CHUNKS, BATCH, HIDDEN = 10, 12, 8, 16
+K2, CHUNKS, BATCH, HIDDEN = 10, 12, 8, 16
 
 
 class Echo(nn.Module):
@@ -29,21 +29,21 @@ class Echo(nn.Module):
 
 
 def stream(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """A long input stream (batch, K * CHUNKS, 1) and a target, the input one step earlier."""
-    x = torch.randn(BATCH, K * CHUNKS, 1, generator=torch.Generator().manual_seed(seed))
+    """A long input stream (batch, K2 * CHUNKS, 1) and a target, the input one step earlier."""
+    x = torch.randn(BATCH, K2 * CHUNKS, 1, generator=torch.Generator().manual_seed(seed))
     return x, torch.roll(x, 1, dims=1)
 
 
 # --8<-- [start:tbptt]
-def train_tbptt(model: Echo, x: torch.Tensor, y: torch.Tensor, k: int, lr: float = 0.01):
-    """One pass over a long stream: an optimizer step every k steps, the state carried over."""
+def train_tbptt(model: Echo, x: torch.Tensor, y: torch.Tensor, k2: int, lr: float = 0.01):
+    """One pass over a long stream: an optimizer step every k2 steps, the state carried over."""
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     h = None  # nn.RNN starts from zeros
-    for start in range(0, x.shape[1], k):
+    for start in range(0, x.shape[1], k2):
         if h is not None:
             h = h.detach()  # keep the value, drop the graph: backward stops here
-        out, h = model.rnn(x[:, start : start + k], h)
-        loss = nn.functional.mse_loss(model.readout(out), y[:, start : start + k])
+        out, h = model.rnn(x[:, start : start + k2], h)
+        loss = nn.functional.mse_loss(model.readout(out), y[:, start : start + k2])
         optimizer.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -73,11 +73,11 @@ def run(variant: str, seed: int = 0) -> dict:
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
     record = {"nodes": [], "error": None}
     h = None
-    for start in range(0, x.shape[1], K):
+    for start in range(0, x.shape[1], K2):
         if variant == "detach" and h is not None:
             h = h.detach()
-        out, h = model.rnn(x[:, start : start + K], h)
-        loss = nn.functional.mse_loss(model.readout(out), y[:, start : start + K])
+        out, h = model.rnn(x[:, start : start + K2], h)
+        loss = nn.functional.mse_loss(model.readout(out), y[:, start : start + K2])
         optimizer.zero_grad()
         record["nodes"].append(graph_size(loss))
         try:
@@ -121,5 +121,5 @@ if __name__ == "__main__":
         table.write("| " + " | ".join(HEADER) + " |\n|" + "---|" * len(HEADER) + "\n")
         table.writelines("| " + " | ".join(r) + " |\n" for r in rows)
     torch.manual_seed(0)
-    train_tbptt(Echo(), *stream(), k=K)  # the loop above runs without error
+    train_tbptt(Echo(), *stream(), k2=K2)  # the loop above runs without error
 # --8<-- [end:main]

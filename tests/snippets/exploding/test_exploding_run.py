@@ -1,69 +1,75 @@
-"""The exploding run: NaN at the high learning rate, finite at the low one, and a clean API."""
+"""The exploding run: NaN at the high learning rate in most seeds, finite at the low one.
 
+The claims over seeds are checked on this build's output (support.generated_values): the
+runner has already compared it with the committed copy, within its tolerances."""
+
+import csv
+import io
 import math
 
 import exploding_run as er
 import pytest
 import torch
-from support import expected_output
+from support import generated, generated_output, generated_values
 
 
 @pytest.fixture(scope="module")
-def fast() -> er.History:
-    torch.set_num_threads(1)
-    return er.train(lr=er.LR_HIGH, steps=er.STEPS)
+def values() -> dict:
+    """The numbers the page quotes, from this build's run of every seed."""
+    return generated_values("exploding/exploding_run")
 
 
 @pytest.fixture(scope="module")
-def slow() -> er.History:
-    torch.set_num_threads(1)
-    return er.train(lr=er.LR_LOW, steps=er.STEPS)
+def per_seed() -> list[dict[str, str]]:
+    text = (generated("exploding/exploding_run").with_suffix(".csv")).read_text()
+    return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_high_learning_rate_reaches_nan_after_a_gradient_spike(fast):
-    assert fast.diverged_at == 31
-    assert len(fast.losses) == len(fast.grad_norms) == len(fast.lrs) == 32
-    assert math.isnan(fast.losses[-1]) and math.isnan(fast.grad_norms[-1])
-    assert all(math.isfinite(v) for v in fast.losses[:-1])
-    # Calm, then a spike: the gradient norm jumps by more than 10^8 within three steps.
-    assert max(fast.grad_norms[:29]) < 20
-    assert fast.grad_norms[30] / fast.grad_norms[27] > 1e8
-    # The recurrent matrix had drifted from its initial 1.1 to about 1.5 before the blow-up,
-    # then one step of lr * (a gradient of a few hundred) threw it to about 18.
-    assert fast.recurrent_norms[0] == pytest.approx(1.1, abs=1e-5)
-    assert 1.45 < fast.recurrent_norms[28] < 1.6
-    assert 100 < fast.grad_norms[29] < 1000 and 15 < fast.recurrent_norms[30] < 20
+def test_most_seeds_blow_up_at_the_high_learning_rate(values, per_seed):
+    """The page: 'non-finite within 300 steps in k of 10 seeds', most of them early."""
+    assert values["high_seeds"] == 10
+    assert values["high_nonfinite"] >= 7  # measured 9 of 10 here; the early ones are stable
+    assert values["high_median_step"] < 100  # measured 42
+    high = [r for r in per_seed if float(r["lr"]) == er.LR_HIGH]
+    assert len(high) == 10 and sum(r["diverged_at"] != "" for r in high) == values["high_nonfinite"]
 
 
-def test_ten_times_lower_learning_rate_stays_finite_and_learns(slow):
-    assert slow.diverged_at is None
-    assert len(slow.losses) == er.STEPS
-    assert all(math.isfinite(v) for v in slow.losses + slow.grad_norms)
-    first, last = sum(slow.losses[:20]) / 20, sum(slow.losses[-20:]) / 20
-    assert first > 1.0 and last < 0.2
-    assert max(slow.recurrent_norms) < 1.6
-    assert min(slow.grad_norms) > 0.2 and max(slow.grad_norms) < 60  # the figure's range
+def test_every_blow_up_follows_a_gradient_spike(values):
+    """NaN never comes out of the blue: the norm grows by more than 10x in three steps first."""
+    text = generated_output("exploding/exploding_run")
+    assert "in every diverging seed the gradient norm grew more than 10-fold" in text
+    assert float(values["high_norm_before"]) > er.INIT_SCALE  # training pushed W_hh up first
 
 
-def test_page_output_holds_these_numbers(fast, slow):
-    text = expected_output("exploding/exploding_run")
-    assert er.summary(f"lr = {er.LR_HIGH}", fast) in text
-    assert er.summary(f"lr = {er.LR_LOW}", slow) in text
-    assert "non-finite at step 31 (loss nan, gradient norm nan)" in text
-    assert "last 20 steps: 0.14" in text
-    assert "largest step lr*||g|| 8.4e+07" in text and "largest step lr*||g|| 5.7e-01" in text
-    assert "  30  2.8e+07    8.4e+08        18.1\n" in text
-    assert "seeds 1-7: non-finite at step 15, 41, 24, 42, 285, 142, None" in text
+def test_ten_times_lower_learning_rate_stays_finite_and_learns(values, per_seed):
+    assert values["low_seeds"] == 10 and values["low_nonfinite"] == 0
+    low = [r for r in per_seed if float(r["lr"]) == er.LR_LOW]
+    assert all(float(r["last20_loss"]) < float(r["first20_loss"]) for r in low)
+    assert float(values["low_last20"]) < 0.5  # median of 10 seeds; answering 0 scores 1
+    assert float(values["low_largest_norm"]) < 3  # W_hh stays near its start of 1.1
+    assert float(values["low_largest_step"]) < 5
 
 
-def test_other_seeds_blow_up_too():
-    torch.set_num_threads(1)
-    assert [er.train(lr=er.LR_HIGH, steps=60, seed=s).diverged_at for s in (1, 3)] == [15, 24]
+def test_the_history_of_a_blow_up():
+    """A direct check of the mechanism on seed 0 (deterministic on one machine; the
+    assertions hold with wide margins on any)."""
+    h = er.train(lr=er.LR_HIGH, steps=60, seed=0)
+    assert h.diverged_at is not None and h.diverged_at < 60
+    assert len(h.losses) == len(h.grad_norms) == len(h.lrs) == h.diverged_at + 1
+    assert math.isnan(h.losses[-1]) or math.isinf(h.losses[-1])
+    assert all(math.isfinite(v) for v in h.losses[:-1])
+    assert h.recurrent_norms[0] == pytest.approx(er.INIT_SCALE, abs=1e-5)
+    assert max(h.grad_norms[: h.diverged_at - 3]) < 50  # calm ...
+    assert er.jump(h) > 10  # ... then a spike
+
+
+def test_median_range_formats_what_the_page_shows():
+    assert er.median_range([3.0, 1.0, 2.0], ".1f") == "2.0 (range 1.0–3.0)"
+    assert er.median_range([1, 2, 3, 4], ".0f") == "2 (range 1–4)"  # median 2.5 rounds to even
 
 
 def test_grad_norm_is_the_global_norm_before_clipping():
     """History.grad_norms is what clip_grad_norm_ returns: the norm before it clips."""
-    torch.set_num_threads(1)
     plain = er.train(lr=er.LR_HIGH, steps=1)
     clipped = er.train(lr=er.LR_HIGH, steps=1, clip_norm=0.01)
     by_value = er.train(lr=er.LR_HIGH, steps=1, clip_value=1e-4)
@@ -77,14 +83,12 @@ def test_grad_norm_is_the_global_norm_before_clipping():
 
 
 def test_clipping_changes_the_run_and_keeps_it_finite():
-    torch.set_num_threads(1)
     clipped = er.train(lr=er.LR_HIGH, steps=60, clip_norm=1.0)
     assert clipped.diverged_at is None and len(clipped.losses) == 60
     assert er.train(lr=er.LR_HIGH, steps=60, clip_value=0.1).diverged_at is None
 
 
 def test_schedule_sets_each_steps_learning_rate():
-    torch.set_num_threads(1)
     h = er.train(lr=0.05, steps=4, lr_schedule=lambda step: 1.0 / (step + 1))
     assert h.lrs == pytest.approx([0.05, 0.025, 0.05 / 3, 0.0125])
     assert er.train(lr=0.05, steps=0).losses == []
@@ -104,10 +108,12 @@ def test_model_init_scale_is_the_recurrent_singular_value():
     assert model.rnn.nonlinearity == "relu" and model.rnn.batch_first
 
 
-def test_plot_is_byte_stable(tmp_path, fast, slow):
-    runs = {"a": fast, "b": slow}
-    er.plot(runs, str(tmp_path / "a.svg"))
-    er.plot(runs, str(tmp_path / "b.svg"))
+def test_plot_is_byte_stable(tmp_path):
+    outcomes = [
+        er.Outcome(lr, [er.train(lr=lr, steps=40, seed=s) for s in (0, 1)]) for lr in (0.1, 0.01)
+    ]
+    er.plot(outcomes, str(tmp_path / "a.svg"))
+    er.plot(outcomes, str(tmp_path / "b.svg"))
     assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
     assert (tmp_path / "a.svg").stat().st_size < 200_000
 

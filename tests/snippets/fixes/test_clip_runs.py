@@ -1,64 +1,72 @@
-"""The exploding run stabilised by clipping: the table's seed-0 column, recomputed."""
+"""The exploding run stabilised by clipping: the claims of the page, over five seeds.
 
-import math
+Read from this build's output (the runner has compared it with the committed copy within
+its tolerances); nothing is trained again except a short run for the plot."""
+
+import csv
+import io
+import statistics
 
 import clip_runs as cr
 import exploding_run as er
 import pytest
-import torch
-from support import expected_output
+from support import generated, generated_values
+
+CLIPPED = ("clip_grad_norm_(1)", "clip_grad_norm_(5)", "clip_grad_value_(0.1)")
 
 
 @pytest.fixture(scope="module")
-def seed0():
-    torch.set_num_threads(1)
-    return {label: er.train(steps=er.STEPS, seed=0, **kw) for label, kw in cr.SETTINGS.items()}
+def per_run() -> dict[str, list[dict[str, str]]]:
+    rows = list(
+        csv.DictReader(io.StringIO(generated("fixes/clip_runs").with_suffix(".csv").read_text()))
+    )
+    return {label: [r for r in rows if r["setting"] == label] for label in cr.SETTINGS}
 
 
-def test_without_clipping_the_run_turns_nan_and_with_clipping_it_does_not(seed0):
-    assert seed0["no clipping"].diverged_at == 31
-    for label in ("clip_grad_norm_(1)", "clip_grad_norm_(5)", "clip_grad_value_(0.1)"):
-        h = seed0[label]
-        assert h.diverged_at is None and len(h.losses) == er.STEPS
-        # The gradient still spikes: clipping limits the step, not the gradient.
-        assert max(h.grad_norms) > 50
+def test_every_setting_has_every_seed(per_run):
+    assert all(len(rows) == len(cr.SEEDS) == 5 for rows in per_run.values())
 
 
-def test_clipping_at_one_learns_best_of_the_clipped_settings(seed0):
-    losses = {label: cr.final_loss(h) for label, h in seed0.items() if label != "no clipping"}
-    assert losses["clip_grad_norm_(1)"] < 0.25
-    assert losses["clip_grad_norm_(1)"] < losses["clip_grad_norm_(5)"]
-    assert losses["clip_grad_norm_(1)"] < losses["clip_grad_value_(0.1)"]
-    share = cr.clipped_share(seed0["clip_grad_norm_(1)"], cr.SETTINGS["clip_grad_norm_(1)"])
-    assert share > 0.9  # at max_norm 1 nearly every step is clipped
-    assert math.isnan(cr.final_loss(seed0["no clipping"]))
+def test_without_clipping_most_runs_blow_up_and_with_clipping_none_does(per_run):
+    values = generated_values("fixes/clip_runs")
+    assert values["unclipped_nonfinite"] >= 4
+    assert values["clipped_nonfinite"] == 0
+    assert all(r["diverged_at"] == "" for label in CLIPPED for r in per_run[label])
 
 
-def test_page_table_holds_the_seed0_numbers(seed0):
-    text = expected_output("fixes/clip_runs")
-    assert " | ".join(cr.HEADER) in text
-    for label, h in seed0.items():
-        cell = f"NaN at {h.diverged_at}" if h.diverged_at is not None else f"{cr.final_loss(h):.3f}"
-        assert f"\n{label} | {cell} | " in text
-    assert "no clipping | NaN at 31 | NaN at 15 |" in text
-    assert "clip_grad_norm_(1) | 0.201 | 0.211 |" in text
+def test_the_gradient_still_spikes_under_clipping(per_run):
+    """Clipping limits the step, not the gradient: norms before clipping far above 1 and 5."""
+    for label, threshold in (("clip_grad_norm_(1)", 1), ("clip_grad_norm_(5)", 5)):
+        norms = [float(r["largest_norm_before_clipping"]) for r in per_run[label]]
+        assert statistics.median(norms) > 5 * threshold
 
 
-def test_plot_is_byte_stable(tmp_path, seed0):
-    runs = {label: [h] for label, h in seed0.items()}
+def test_clipping_at_one_learns_best_of_the_clipped_settings(per_run):
+    medians = {
+        label: statistics.median(float(r["last20_loss"]) for r in per_run[label])
+        for label in CLIPPED
+    }
+    assert generated_values("fixes/clip_runs")["best"] == "clip_grad_norm_(1)"
+    assert medians["clip_grad_norm_(1)"] < 0.4  # measured 0.22
+    assert medians["clip_grad_norm_(1)"] < medians["clip_grad_norm_(5)"] / 2
+    assert medians["clip_grad_norm_(1)"] < medians["clip_grad_value_(0.1)"] / 2  # "far worse"
+
+
+def test_nearly_every_step_is_clipped_at_one():
+    h = er.train(lr=er.LR_HIGH, steps=60, seed=0, clip_norm=1.0)
+    assert cr.clipped_share(h, cr.SETTINGS["clip_grad_norm_(1)"]) > 0.9
+    assert cr.clipped_share(h, cr.SETTINGS["no clipping"]) is None
+
+
+def test_table_rows_follow_the_header():
+    text = generated("fixes/clip_runs").with_suffix(".txt").read_text()
+    lines = text.splitlines()
+    assert lines[0] == " | ".join(cr.HEADER)
+    assert [line.split(" | ")[0] for line in lines[1:]] == list(cr.SETTINGS)
+
+
+def test_plot_is_byte_stable(tmp_path):
+    runs = {label: [er.train(steps=30, seed=0, **kw)] for label, kw in cr.SETTINGS.items()}
     cr.plot(runs, str(tmp_path / "a.svg"))
     cr.plot(runs, str(tmp_path / "b.svg"))
     assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
-
-
-def test_the_pages_reading_of_the_table():
-    rows = expected_output("fixes/clip_runs").splitlines()[1:]
-    table = {r.split(" | ")[0]: r.split(" | ")[1:] for r in rows}
-    clipped = ("clip_grad_norm_(1)", "clip_grad_norm_(5)", "clip_grad_value_(0.1)")
-    n = len(cr.SEEDS)
-    losses = {label: [float(v) for v in table[label][:n]] for label in clipped}  # all finite
-    for seed in range(n):
-        best = losses["clip_grad_norm_(1)"][seed]
-        assert best < losses["clip_grad_norm_(5)"][seed]
-        assert best < losses["clip_grad_value_(0.1)"][seed] / 2  # "far worse"
-    assert all(v.startswith("NaN") for v in table["no clipping"][:n])

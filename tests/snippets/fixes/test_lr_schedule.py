@@ -1,16 +1,13 @@
-"""Learning rates and schedules on the exploding run: the table's seed-0 column."""
+"""Learning rates and schedules on the exploding run: the claims of the page, five seeds."""
+
+import csv
+import io
+import statistics
 
 import exploding_run as er
 import lr_schedule as ls
 import pytest
-import torch
-from support import expected_output
-
-
-@pytest.fixture(scope="module")
-def seed0():
-    torch.set_num_threads(1)
-    return {label: er.train(steps=ls.STEPS, seed=0, **kw) for label, kw in ls.SCHEDULES.items()}
+from support import generated, generated_values
 
 
 def test_schedules():
@@ -24,51 +21,47 @@ def test_schedules():
     )
 
 
-def test_each_step_uses_its_scheduled_rate(seed0):
-    h = seed0["decay 0.03 → 0.003"]
-    assert h.lrs[0] == pytest.approx(0.03) and h.lrs[-1] == pytest.approx(0.03 * 0.1 ** (299 / 300))
+def test_each_step_uses_its_scheduled_rate():
+    h = er.train(steps=5, seed=0, **ls.SCHEDULES[ls.DECAY_LABEL])
+    assert h.lrs[0] == pytest.approx(0.03)
+    assert h.lrs[4] == pytest.approx(0.03 * 0.1 ** (4 / ls.STEPS))
 
 
-def test_warmup_only_delays_the_explosion_and_decay_with_clipping_learns_fastest(seed0):
-    assert seed0["constant 0.1"].diverged_at == 31
-    assert seed0[f"warm-up to 0.1 over {ls.WARMUP} steps"].diverged_at > 31
-    best = seed0["decay 0.1 → 0.01, clip_grad_norm_(1)"]
-    assert best.diverged_at is None and sum(best.losses[-20:]) / 20 < 0.05
-    assert int(ls.first_below(best)) < int(ls.first_below(seed0["constant 0.01"]))
+@pytest.fixture(scope="module")
+def per_run() -> dict[str, list[dict[str, str]]]:
+    text = generated("fixes/lr_schedule").with_suffix(".csv").read_text()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    return {label: [r for r in rows if r["schedule"] == label] for label in ls.SCHEDULES}
 
 
-def test_page_table_holds_the_seed0_numbers(seed0):
-    text = expected_output("fixes/lr_schedule")
-    for label, h in seed0.items():
-        assert f"\n{label} | {ls.outcome(h)} | " in text
-        assert text.split(f"\n{label} | ")[1].split("\n")[0].endswith(f" | {ls.first_below(h)}")
-    assert "constant 0.1 | NaN at 31 | NaN at 15 | -" in text
-    assert "decay 0.1 → 0.01, clip_grad_norm_(1) | 0.015 | 0.014 | 44" in text
+def finite_losses(rows: list[dict[str, str]]) -> list[float]:
+    return [float(r["last20_loss"]) for r in rows if r["diverged_at"] == ""]
 
 
-def test_plot_is_byte_stable(tmp_path, seed0):
-    runs = {label: [h] for label, h in seed0.items()}
+def test_warmup_only_delays_the_explosion(per_run):
+    constant = [int(r["diverged_at"]) for r in per_run["constant 0.1"] if r["diverged_at"]]
+    warm = [int(r["diverged_at"]) for r in per_run[ls.WARMUP_LABEL] if r["diverged_at"]]
+    assert len(constant) >= 4 and len(warm) >= 4  # "blow up as before"
+    assert statistics.median(warm) > statistics.median(constant)  # "later"
+    assert generated_values("fixes/lr_schedule")["warmup_nonfinite"] == len(warm)
+
+
+def test_decay_stays_finite_near_the_constant_low_rate(per_run):
+    decay = finite_losses(per_run[ls.DECAY_LABEL])
+    assert len(decay) == 5
+    assert max(decay) < 1.0  # every seed learns something; how much varies widely
+
+
+def test_clipping_and_decay_together_end_lowest(per_run):
+    best = finite_losses(per_run[ls.CLIP_DECAY_LABEL])
+    assert len(best) == 5
+    decay = finite_losses(per_run[ls.DECAY_LABEL])
+    assert statistics.median(best) < statistics.median(decay) / 2
+    assert max(best) < 0.2  # "no seed above" the printed maximum, measured 0.058
+
+
+def test_plot_is_byte_stable(tmp_path):
+    runs = {label: [er.train(steps=30, seed=0, **kw)] for label, kw in ls.SCHEDULES.items()}
     ls.plot(runs, str(tmp_path / "a.svg"))
     ls.plot(runs, str(tmp_path / "b.svg"))
     assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
-
-
-def printed_table() -> dict[str, list[str]]:
-    """The printed table: schedule -> [one cell per seed..., below-0.5 step]."""
-    rows = expected_output("fixes/lr_schedule").splitlines()[1:]
-    return {r.split(" | ")[0]: r.split(" | ")[1:] for r in rows}
-
-
-def test_the_pages_reading_of_the_table():
-    table, n = printed_table(), len(ls.SEEDS)
-    assert all(not v.startswith("NaN") for v in table["constant 0.01"][:n])
-    assert all(v.startswith("NaN") for v in table[f"warm-up to 0.1 over {ls.WARMUP} steps"][:n])
-    constant = [float(v) for v in table["constant 0.01"][:n]]
-    decay = [float(v) for v in table["decay 0.03 → 0.003"][:n]]
-    assert constant[1] > 5 * constant[0]  # the second seed ends far above the first
-    assert all(0.8 < d / c < 1.25 for d, c in zip(decay, constant, strict=True))  # "about where"
-    best = [float(v) for v in table["decay 0.1 → 0.01, clip_grad_norm_(1)"][:n]]
-    for others in (constant, decay):
-        assert all(b < o for b, o in zip(best, others, strict=True))  # lowest on every seed
-    steps = [row[-1] for row in table.values() if row[-1] != "-"]
-    assert min(int(s) for s in steps) == int(table["decay 0.1 → 0.01, clip_grad_norm_(1)"][-1])

@@ -1,9 +1,11 @@
 """Default, orthogonal and identity recurrent initialisation: spectra, gradient reach, training."""
 
+import re
+
 import pytest
 import recurrent_init as ri
 import torch
-from support import expected_output
+from support import generated_output, generated_values
 
 
 def test_spectra_at_initialisation():
@@ -11,7 +13,7 @@ def test_spectra_at_initialisation():
     eig, sv = ri.spectrum(default.weight_hh_l0)
     bound = 1 / ri.lrt.HIDDEN**0.5
     assert default.weight_hh_l0.abs().max() <= bound  # U(-1/sqrt(H), 1/sqrt(H))
-    assert f"{sv[0]:.2f}" == "1.09" and f"{eig.abs().max():.2f}" == "0.66"
+    assert 1.0 < sv[0] < 1.2 and 0.5 < eig.abs().max() < 0.8  # random-matrix theory: 1.15, 0.58
     orth, _ = ri.make_model("orthogonal")
     eig, sv = ri.spectrum(orth.weight_hh_l0)
     assert torch.allclose(sv, torch.ones(ri.lrt.HIDDEN, dtype=sv.dtype), atol=1e-5)
@@ -32,33 +34,37 @@ def test_gradient_reach_at_init_orders_the_schemes():
     assert 0.4 < reach["identity"] < 0.5
 
 
-@pytest.mark.parametrize(
-    ("scheme", "lr", "clip", "expected"),
-    [
-        ("default", 0.1, 1.0, "1.004"),
-        ("orthogonal", 0.1, 1.0, "0.000"),
-        ("orthogonal", 0.1, None, "NaN at 55"),
-        ("identity", 0.01, 1.0, "0.054"),
-    ],
-)
-def test_training_outcomes(scheme, lr, clip, expected):
-    torch.set_num_threads(1)
-    assert ri.outcome(ri.train(scheme, lr, clip)) == expected
+@pytest.fixture(scope="module")
+def values() -> dict:
+    return generated_values("fixes/recurrent_init")
 
 
-def test_page_output():
-    text = expected_output("fixes/recurrent_init")
-    assert "W_hh at init: default (tanh) | σ_max: 1.09 | spectral radius: 0.66" in text
-    assert "at init: 9.0e-09 | lr 0.01, clip 1: 1.001 | lr 0.1, clip 1: 1.004\n" in text
-    assert "orthogonal (tanh) | σ_max: 1.00 | spectral radius: 1.00" in text
-    assert "lr 0.1, clip 1: 0.000\n" in text
-    assert "orthogonal (tanh), lr 0.1 without clipping: NaN at 55\n" in text
-    assert (
-        "identity (ReLU) | σ_max: 1.00 | spectral radius: 1.00 | ‖∂L/∂h₁‖ / ‖∂L/∂h₄₀‖ at init: 4.5e-01 | lr 0.01, clip 1: 0.054"
-        in text
-    )
-    for scheme in ri.SCHEMES:
-        assert f"{ri.LABELS[scheme]} |" in text and f"{ri.step_norms(scheme)[0]:.1e}" in text
+def test_the_default_start_never_solves_the_task_at_either_rate(values):
+    """Over five seeds and both learning rates: the page's 'none of 5 seeds'."""
+    assert values["seeds"] == 5
+    assert values["default_lr001_solved"] == values["default_lr01_solved"] == 0
+
+
+def test_the_orthogonal_start_solves_it_in_most_seeds(values):
+    assert values["orthogonal_lr001_solved"] + values["orthogonal_lr01_solved"] >= 5  # of 10
+    assert max(values["orthogonal_lr001_solved"], values["orthogonal_lr01_solved"]) >= 3
+
+
+def test_the_identity_start_learns_partly_only_at_the_low_rate():
+    text = generated_output("fixes/recurrent_init")
+    identity = next(line for line in text.splitlines() if line.startswith("identity (ReLU)"))
+    low, high = [float(m) for m in re.findall(r"median loss ([\d.]+)", identity)]
+    assert low < 0.3 < 0.9 < high  # partly learned at lr 0.01, nothing at lr 0.1
+
+
+def test_without_clipping_the_orthogonal_start_overflows_in_some_seeds(values):
+    assert values["unclipped_nonfinite"] >= 1
+
+
+def test_page_ratios_match_the_gradient_reach(values):
+    assert values["default_ratio"].endswith(("e-09", "e-08", "e-10"))
+    assert values["orthogonal_ratio"].endswith(("e-02", "e-03"))
+    assert values["identity_ratio"].endswith("e-01")
 
 
 def test_bad_scheme():

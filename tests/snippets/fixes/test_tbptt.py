@@ -39,7 +39,7 @@ def test_the_copyable_loop_runs_carries_the_state_and_learns():
     model = tbptt.Echo()
     before = [p.detach().clone() for p in model.parameters()]
     x, y = tbptt.stream()
-    tbptt.train_tbptt(model, x, y, k=tbptt.K)
+    tbptt.train_tbptt(model, x, y, k2=tbptt.K2)
     assert all(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
 
 
