@@ -236,8 +236,9 @@ def cache_key(job: Job, modules: dict[str, Path], versions: dict[str, str]) -> s
         digest.update(path.relative_to(job.project.root).as_posix().encode())
         digest.update(path.read_bytes())
     digest.update(job.project.style.read_bytes())
-    if job.kind == "lab":  # how a lab is executed is part of its result
+    if job.kind == "lab":  # how a lab is executed is part of its result, and where it links
         digest.update((job.project.root / "gtt" / "labs.py").read_bytes())
+        digest.update(os.environ.get("GTT_SITE_URL", "").encode())
     digest.update(json.dumps({**versions, **cpu_settings()}, sort_keys=True).encode())
     return digest.hexdigest()
 

@@ -218,8 +218,10 @@ def test_labs_run_in_a_fresh_kernel_and_a_failing_cell_fails_the_run(tmp_path):
     assert "1 problem(s) in 1 job(s)" in message
     assert "docs/labs/bad.py: exited with status 1" in message and "cell boom" in message
     cells = json.loads((project.generated / "labs" / "good.ipynb").read_text())["cells"]
-    assert cells[0]["outputs"][0]["text"] == ["42\n"]
-    assert cells[1]["metadata"]["jupyter"]["source_hidden"] is True
+    assert cells[0]["cell_type"] == "markdown" and "pip install" in "".join(cells[0]["source"])
+    assert cells[1]["outputs"][0]["text"] == ["42\n"]
+    assert cells[2]["metadata"]["jupyter"]["source_hidden"] is True
+    assert (project.generated / "labs" / "good.download.ipynb").exists()
 
 
 def test_printed_text_is_one_output_per_stream_whatever_the_chunking():
@@ -448,3 +450,15 @@ def test_outputs_belong_to_the_job_with_the_longest_matching_name(tmp_path):
     assert runner.owner(project, project.generated / "ch" / "clip_runs.svg").name == "clip_runs"
     assert runner.owner(project, project.generated / "ch" / "clip.txt").name == "clip"
     assert runner.owner(project, project.generated / "other" / "clip.txt") is None
+
+
+def test_downloaded_labs_link_to_the_site_by_absolute_address():
+    from gtt.labs import absolute_links
+
+    text = "see [the chapter](../../../bptt/), [a section](../../../explorer/#turn) and [x](https://a.b/)"
+    assert absolute_links(text, "generated/labs/bptt/", "https://example.org/gtt/") == (
+        "see [the chapter](https://example.org/gtt/bptt/), "
+        "[a section](https://example.org/gtt/explorer/#turn) and [x](https://a.b/)"
+    )
+    with pytest.raises(ValueError, match="leaves the site"):
+        absolute_links("[up](../../../../x/)", "generated/labs/bptt/", "https://example.org/")

@@ -118,9 +118,26 @@ def test_every_chapter_links_an_executed_downloadable_lab(built_site):
     assert sorted(linked) == labs, "every lab linked from a chapter, no link to a missing lab"
     for name in labs:
         html = (built_site / "generated" / "labs" / name / "index.html").read_text("utf-8")
-        assert f'href="{name}.ipynb" title="Download this lab as a Jupyter notebook"' in html
-        notebook = json.loads(
-            (built_site / "generated" / "labs" / name / f"{name}.ipynb").read_text()
-        )
+        link = f"../{name}.download.ipynb"
+        assert f'href="{link}" title="Download this lab as a Jupyter notebook"' in html
+        notebook = json.loads((built_site / "generated" / "labs" / name / link).read_text())
         code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
         assert code and all(c["execution_count"] for c in code), f"{name}: not executed"
+
+
+def test_a_downloaded_lab_says_what_to_install_and_links_to_the_site(built_site):
+    """Opened in a reader's own Jupyter, every link of a downloaded lab opens the right
+    chapter of the published site (GTT_SITE_URL; the local preview's address by default)."""
+    from gtt.labs import site_url
+
+    base = site_url()
+    for path in sorted((built_site / "generated" / "labs").glob("*.download.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        assert cells[0]["cell_type"] == "markdown" and "pip install" in "".join(cells[0]["source"])
+        text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        links = re.findall(r"\]\(([^)\s]+)\)", text)
+        assert links, f"{path.name}: no link to a chapter"
+        for link in links:
+            assert link.startswith(base), f"{path.name}: {link} is not absolute"
+            page = link.removeprefix(base).split("#")[0]
+            assert (built_site / page / "index.html").exists(), f"{path.name}: {link} leads nowhere"
