@@ -470,6 +470,18 @@ def collect(
     return produced, problems
 
 
+def measured(job: Job) -> bool:
+    """True if the job's committed outputs declare tolerances: a measurement, whose digits
+    depend on the CPU (float32 training), not an exact result."""
+    if job.kind != "snippet":
+        return False
+    copies = [job.expected, job.expected.with_suffix(".json")]
+    return any(
+        path.exists() and compare_text.has_tolerances(path.read_text(encoding="utf-8"))
+        for path in copies
+    )
+
+
 def compared_outputs(job: Job, produced: dict[str, bytes]) -> list[tuple[str, Path]]:
     """(generated name, committed copy) pairs a snippet's outputs are checked against."""
     if job.kind != "snippet":

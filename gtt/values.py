@@ -20,7 +20,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-PLACEHOLDER = re.compile(r"\{\{\s*(?P<name>[A-Za-z_]\w*)\.(?P<key>[A-Za-z_]\w*)\s*\}\}")
+# A placeholder right after a backtick is shown as written (a page explaining the syntax).
+PLACEHOLDER = re.compile(r"(?<!`)\{\{\s*(?P<name>[A-Za-z_]\w*)\.(?P<key>[A-Za-z_]\w*)\s*\}\}")
 
 
 class UnknownValue(ValueError):

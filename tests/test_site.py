@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -54,22 +55,51 @@ def test_changed_constant_fails_the_build_with_a_diff(built_site, tmp_path):
     assert "+Norm after 5 steps (vanishing case): 0.078" in output
 
 
-# The long-range benchmark is not run a second time here: it takes minutes, and the build
-# already ran it once and compared its stdout with the committed copy.
-NOT_AGAIN = {"benchmark"}
 # A snippet may report how long it took in <name>_timing.md: shown on a page, never compared.
 TIMING_SUFFIX = "_timing.md"
 
 
 @pytest.fixture(scope="session")
-def fresh_generation(built_site, tmp_path_factory) -> tuple[runner.Project, list[runner.Result]]:
-    """Everything the build generated, generated again from scratch in a copy of the project:
-    fresh processes, fresh kernels for the labs, an empty cache."""
-    jobs = runner.discover(runner.Project(ROOT))
-    again = [j.name for j in jobs if j.chapter not in NOT_AGAIN]
-    project = runner.Project(copy_project(tmp_path_factory.mktemp("fresh"), with_generated=False))
-    results = runner.run(project, only=again, log=lambda _: None)
-    return project, results
+def fresh_copy(built_site, tmp_path_factory) -> runner.Project:
+    """A copy of the project with nothing generated: fresh processes, an empty cache."""
+    return runner.Project(copy_project(tmp_path_factory.mktemp("fresh"), with_generated=False))
+
+
+@pytest.fixture(scope="session")
+def fresh_generation(fresh_copy) -> tuple[runner.Project, list[runner.Result]]:
+    """Every exact job and every lab generated again from scratch, on this CPU: fresh
+    processes, fresh kernels for the labs, an empty cache. (The measured jobs run again as
+    on another CPU instead, below.)"""
+    jobs = runner.discover(fresh_copy)
+    again = [j.name for j in jobs if not runner.measured(j)]
+    return fresh_copy, runner.run(fresh_copy, only=again, log=lambda _: None)
+
+
+@pytest.fixture(scope="session")
+def other_cpu(fresh_copy) -> list[runner.Result]:
+    """Every measured job (float32 training, whose digits depend on the CPU's kernels) run
+    again as on another CPU: PyTorch's portable kernels instead of this machine's vectorised
+    ones. The runner raises if an output leaves its declared tolerances."""
+    jobs = [j.name for j in runner.discover(fresh_copy) if runner.measured(j)]
+    saved = {name: os.environ.get(name) for name in runner.SIMULATED_CPUS["default"]}
+    os.environ.update(runner.SIMULATED_CPUS["default"])
+    try:
+        return runner.run(fresh_copy, only=jobs, log=lambda _: None)
+    except runner.RunnerError as exc:
+        pytest.fail(f"as on another CPU (ATEN_CPU_CAPABILITY=default):\n{exc}", pytrace=False)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def test_measured_outputs_hold_on_another_cpu(other_cpu):
+    """The training snippets, run with other kernels, pass against the committed copies."""
+    assert other_cpu and all(r.status == "ran" and not r.problems for r in other_cpu)
+    benchmark = [r for r in other_cpu if r.job.chapter == "benchmark"]
+    assert benchmark, "the benchmark's runs are measurements and must be among them"
 
 
 def test_two_builds_write_byte_identical_files(fresh_generation):

@@ -51,8 +51,9 @@ def test_a_preview_shows_a_mark_for_values_not_computed_yet(tmp_path):
 
 
 def test_math_and_other_braces_are_left_alone(tmp_path):
-    text = r"\(e^{{x}}\) and {{ not a placeholder }} and {{1.2}}"
+    text = r"\(e^{{x}}\) and {{ not a placeholder }} and {{1.2}} and `{{ shown.as_written }}`"
     assert values.render(text, tmp_path) == text
+    assert values.placeholders(text) == []
 
 
 def test_every_placeholder_on_every_page_resolves(built_site):

@@ -25,17 +25,23 @@ def check_count(value: int, name: str, minimum: int) -> int:
 
 # --8<-- [start:task]
 def adding_batch(
-    rng: np.random.Generator, batch: int, length: int
+    rng: np.random.Generator, batch: int, length: int, last: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """x (batch, length, 2) float32: values, markers; y (batch,): sum of the two marked values."""
+    """x (batch, length, 2) float32: values, markers; y (batch,): sum of the two marked values.
+
+    The marks fall one in each half of the sequence, or, with `last`, one in each half of
+    its last `last` steps (the control: the same length, a short dependency)."""
     if not isinstance(rng, np.random.Generator):
         raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
     batch = check_count(batch, "batch", 1)
     length = check_count(length, "length", 2)
+    window = length if last is None else check_count(last, "last", 2)
+    if window > length:
+        raise ValueError(f"last must be at most length ({length}), got {last}")
     values = rng.random((batch, length))
-    half = length // 2
-    first = rng.integers(0, half, size=batch)  # a step in the first half
-    second = rng.integers(half, length, size=batch)  # a step in the second half
+    start, half = length - window, window // 2
+    first = start + rng.integers(0, half, size=batch)  # a step in the first half
+    second = start + rng.integers(half, window, size=batch)  # a step in the second half
     markers = np.zeros((batch, length))
     rows = np.arange(batch)
     markers[rows, first] = 1.0

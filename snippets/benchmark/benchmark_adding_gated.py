@@ -1,12 +1,11 @@
-"""Long-range benchmark, adding problem, part 2: LSTM and GRU at T = 20, 50, 100.
+"""Long-range benchmark, adding problem, part 2: the LSTM and the GRU at T = 20, 50, 100.
 
-Trained exactly as the vanilla RNNs in benchmark_adding_vanilla.py (same batches, test
-set, steps and seed). The benchmark is split in two files only so that the site's build
-can run the halves side by side.
+Trained exactly as the vanilla RNNs in benchmark_adding_vanilla.py (same batches for a
+seed, same test sets, same budget), five seeds each.
 
-Run: python benchmark_adding_gated.py   (about a minute on one CPU thread; uses the GPU
-if there is one). Prints the results; writes benchmark_adding_gated_table.md, .csv,
-.svg (final loss against T), _curves.svg (test loss against step) and _timing.md.
+Run: python benchmark_adding_gated.py   (a minute or two on one CPU thread). Prints the
+results; writes benchmark_adding_gated_table.md, .csv (one row per run), .svg, _curves.svg,
+.json (the numbers the page quotes) and _timing.md.
 """
 
 from benchmark_report import run_and_report

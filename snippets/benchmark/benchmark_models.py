@@ -5,8 +5,10 @@ read-out applied at every step. Hidden sizes are chosen so that the five models 
 about the same number of parameters: an LSTM unit carries four weight sets, a GRU unit
 three and a vanilla unit one, so the vanilla networks get about twice as many units.
 
-  tanh RNN         nn.RNN with tanh, PyTorch's default initialisation
-  tanh RNN + clip  the same network, trained with gradient-norm clipping
+  tanh RNN         nn.RNN with tanh, PyTorch's default initialisation (trained with
+                   gradient-norm clipping)
+  tanh RNN, orth.  the same with an orthogonal recurrent matrix (a control: the same
+                   network with a gradient that vanishes far more slowly)
   IRNN             nn.RNN with ReLU, recurrent matrix = identity, zero biases and
                    small input weights (Le, Jaitly & Hinton 2015)
   LSTM             nn.LSTM, default initialisation (Hochreiter & Schmidhuber 1997,
@@ -20,15 +22,15 @@ import torch
 from torch import nn
 
 # --8<-- [start:models]
-KINDS = ("tanh", "tanh_clip", "irnn", "lstm", "gru")
+KINDS = ("tanh", "tanh_orth", "irnn", "lstm", "gru")
 LABELS = {
     "tanh": "tanh RNN",
-    "tanh_clip": "tanh RNN + clip",
+    "tanh_orth": "tanh RNN, orthogonal W_hh",
     "irnn": "IRNN",
     "lstm": "LSTM",
     "gru": "GRU",
 }
-HIDDEN = {"tanh": 66, "tanh_clip": 66, "irnn": 66, "lstm": 32, "gru": 37}
+HIDDEN = {"tanh": 66, "tanh_orth": 66, "irnn": 66, "lstm": 32, "gru": 37}
 IRNN_INPUT_STD = 0.001  # Le et al.'s small input weights
 
 
@@ -57,6 +59,9 @@ class Recurrent(nn.Module):
             self.rnn = nn.RNN(n_in, hidden, nonlinearity=activation, batch_first=True)
         if kind == "irnn":
             identity_init(self.rnn)
+        if kind == "tanh_orth":
+            with torch.no_grad():
+                nn.init.orthogonal_(self.rnn.weight_hh_l0)
         self.readout = nn.Linear(hidden, positive_int(n_out, "n_out"))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -1,15 +1,18 @@
 """Run a benchmark file's share of the models and report it: table, CSV, figures, timing.
 
-Every number in the table and the CSV is printed to stdout too, rounded to what the page
-claims. The time a run took goes to a separate Markdown file, never to stdout, so that
-stdout stays the same from run to run.
+A cell of the table is one model at one length, over every seed: how many seeds solved the
+task, at which step (median), and the test loss against the baseline (median and range).
+The CSV has one row per run. Every number of the table is printed to stdout too. The time
+a run took goes to a separate Markdown file, never to stdout, so that stdout stays the
+same from run to run.
 
 Run: python benchmark_report.py   (prints the thresholds behind every verdict)
 """
 
 import csv
-import math
+import json
 import platform
+import statistics
 import time
 from collections.abc import Sequence
 
@@ -27,7 +30,6 @@ from benchmark_train import (
     Run,
     Settings,
     Task,
-    pick_device,
     run_benchmark,
     test_set,
 )
@@ -35,33 +37,32 @@ from benchmark_train import (
 Y_LIMITS = {"adding": (1e-5, 1.0), "copy": (1e-3, 3.0)}  # shared by a task's figures
 
 
-def number(value: float | None, digits: int = 3) -> str:
-    """A result rounded to `digits` significant digits (what the page claims)."""
-    if value is None:
-        return "—"
-    if not math.isfinite(value):
-        return "diverged"
-    return f"{value:#.{digits}g}".rstrip(".")  # '#' keeps trailing zeros: 1.0, not 1
-
-
 # --8<-- [start:table]
-def rows(task: Task, runs: Sequence[Run]) -> list[dict[str, str]]:
-    """One row of rounded, printable results per run, the baseline beside each result."""
-    table = []
+def cells(runs: Sequence[Run]) -> dict[tuple[str, int], list[Run]]:
+    """The runs grouped by (model, T), in the order they ran."""
+    grouped: dict[tuple[str, int], list[Run]] = {}
     for run in runs:
+        grouped.setdefault((run.kind, run.length), []).append(run)
+    return grouped
+
+
+def rows(task: Task, runs: Sequence[Run]) -> list[dict[str, str]]:
+    """One row per (model, T): solved seeds, their median step, loss / baseline."""
+    table = []
+    for (kind, length), found in cells(runs).items():
+        steps = [r.solved_at for r in found if r.solved_at is not None]
+        ratios = [r.ratio for r in found]
         row = {
-            "model": LABELS[run.kind],
-            "parameters": str(run.parameters),
-            "lr": f"{run.lr:g}",
-            "T": str(run.length),
-            f"test {task.loss_name}": number(run.final),
-            "baseline": number(run.baseline),
-            "loss / baseline": number(run.ratio, 2),
+            "model": LABELS[kind],
+            "T": str(length),
+            "solved": f"{len(steps)} of {len(found)}",
+            "median step solved": f"{statistics.median(steps):.0f}" if steps else "—",
+            "loss / baseline: median (range)": (
+                f"{statistics.median(ratios):.2g} ({min(ratios):.2g}–{max(ratios):.2g})"
+            ),
         }
-        if run.accuracy is not None:
-            row["recall accuracy"] = f"{run.accuracy:.3f}"
-        row["solved at step"] = "—" if run.solved_at is None else str(run.solved_at)
-        row["verdict"] = run.verdict
+        if found[0].accuracy is not None:
+            row["recall accuracy (median)"] = f"{statistics.median(r.accuracy for r in found):.2f}"
         table.append(row)
     return table
 
@@ -69,13 +70,22 @@ def rows(task: Task, runs: Sequence[Run]) -> list[dict[str, str]]:
 # --8<-- [end:table]
 
 
-PAGE_LEAVES_OUT = ("parameters", "lr")  # printed elsewhere; keeps the page's table narrow
+def values(runs: Sequence[Run]) -> dict[str, object]:
+    """The numbers a page quotes, per (model, T): seeds solved, median step, median ratio."""
+    found: dict[str, object] = {}
+    for (kind, length), group in cells(runs).items():
+        steps = [r.solved_at for r in group if r.solved_at is not None]
+        found[f"{kind}_{length}_seeds"] = len(group)
+        found[f"{kind}_{length}_solved"] = len(steps)
+        found[f"{kind}_{length}_step"] = f"{statistics.median(steps):.0f}" if steps else "—"
+        found[f"{kind}_{length}_ratio"] = f"{statistics.median(r.ratio for r in group):.2g}"
+    return found
 
 
-def markdown_table(table: Sequence[dict[str, str]], leave_out: Sequence[str] = ()) -> str:
-    """The rows as a Markdown table, numbers right-aligned, without the `leave_out` columns."""
-    header = [key for key in table[0] if key not in leave_out]
-    align = ["---" if key in ("model", "verdict") else "---:" for key in header]
+def markdown_table(table: Sequence[dict[str, str]]) -> str:
+    """The rows as a Markdown table, numbers right-aligned."""
+    header = list(table[0])
+    align = ["---" if key == "model" else "---:" for key in header]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
     lines += ["| " + " | ".join(row[key] for key in header) + " |" for row in table]
     return "\n".join(lines) + "\n"
@@ -93,12 +103,28 @@ def read_table(text: str) -> list[dict[str, str]]:
     ]
 
 
-def write_csv(table: Sequence[dict[str, str]], path: str) -> None:
-    """The same rows as CSV."""
+def write_csv(task: Task, runs: Sequence[Run], path: str) -> None:
+    """One row per run: model, T, seed, rate, size, final loss, baseline, solved step."""
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(table[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(table)
+        writer = csv.writer(handle, lineterminator="\n")
+        header = ["model", "T", "seed", "lr", "parameters", f"test {task.loss_name}"]
+        header += ["baseline", "loss / baseline", "solved at step", "recall accuracy"]
+        writer.writerow(header)
+        for r in runs:
+            writer.writerow(
+                [
+                    LABELS[r.kind],
+                    r.length,
+                    r.seed,
+                    f"{r.lr:g}",
+                    r.parameters,
+                    f"{r.final:.4g}",
+                    f"{r.baseline:.4g}",
+                    f"{r.ratio:.4g}",
+                    "" if r.solved_at is None else r.solved_at,
+                    "" if r.accuracy is None else f"{r.accuracy:.3f}",
+                ]
+            )
 
 
 def draw_thresholds(ax: plt.Axes, task: Task, lengths: Sequence[int]) -> None:
@@ -110,34 +136,44 @@ def draw_thresholds(ax: plt.Axes, task: Task, lengths: Sequence[int]) -> None:
 
 
 def plot_final(task: Task, runs: Sequence[Run], path: str) -> None:
-    """Final test loss against T, one line per model, with the baseline and the solved line."""
+    """Final test loss against T: every seed a dot, the median a line, per model."""
     lengths = sorted({run.length for run in runs})
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    for kind in dict.fromkeys(run.kind for run in runs):
-        mine = [run for run in runs if run.kind == kind]
-        ax.plot([r.length for r in mine], [r.final for r in mine], marker="o", label=LABELS[kind])
+    grouped = cells(runs)
+    for number, kind in enumerate(dict.fromkeys(run.kind for run in runs)):
+        mine = [length for length in lengths if (kind, length) in grouped]
+        medians = [statistics.median(r.final for r in grouped[kind, t]) for t in mine]
+        (line,) = ax.plot(mine, medians, marker="o", label=LABELS[kind], zorder=3)
+        offset = (number - 1) * 0.012 * (max(lengths) - min(lengths) + 1)  # keep dots apart
+        for t in mine:
+            finals = [r.final for r in grouped[kind, t]]
+            ax.plot([t + offset] * len(finals), finals, ".", color=line.get_color(), alpha=0.45)
     if len(lengths) > 1:
         draw_thresholds(ax, task, lengths)
     ax.set_yscale("log")
     ax.set_ylim(*Y_LIMITS.get(task.name, (None, None)))
     ax.set_xticks(lengths)
     ax.set_xlabel("sequence length T (steps)")
-    ax.set_ylabel(f"test {task.loss_name} after training")
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax.set_ylabel(f"test {task.loss_name} when stopped")
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
     fig.savefig(path, metadata={"Date": None})
     plt.close(fig)
 
 
 def plot_curves(task: Task, runs: Sequence[Run], path: str) -> None:
-    """Test loss against training step, one panel per T, one line per model."""
+    """Test loss against training step, one panel per T, every seed of every model."""
     lengths = sorted({run.length for run in runs})
     fig, axes = plt.subplots(
         1, len(lengths), figsize=(7.2, 3.4), sharey=True, squeeze=False, layout="constrained"
     )
+    colours = {kind: f"C{i}" for i, kind in enumerate(dict.fromkeys(r.kind for r in runs))}
     for ax, length in zip(axes[0], lengths, strict=True):
+        labelled = set()
         for run in (r for r in runs if r.length == length):
             steps, losses = zip(*run.curve, strict=True)
-            ax.plot(steps, losses, label=LABELS[run.kind])
+            label = None if run.kind in labelled else LABELS[run.kind]
+            labelled.add(run.kind)
+            ax.plot(steps, losses, color=colours[run.kind], lw=0.9, alpha=0.7, label=label)
         base = task.baseline(length)
         ax.axhline(base, color="k", lw=1.0, ls=(0, (4, 2)), zorder=1.5, label="memoryless baseline")
         ax.axhline(SOLVED_FRACTION * base, color="0.45", lw=1.0, ls=":", label="solved below (5%)")
@@ -152,11 +188,11 @@ def plot_curves(task: Task, runs: Sequence[Run], path: str) -> None:
     plt.close(fig)
 
 
-def timing_note(what: str, wall: float, cpu: float, device: torch.device) -> str:
+def timing_note(what: str, wall: float, cpu: float) -> str:
     """A Markdown list item: how long a run took, and with what (never part of stdout)."""
     return (
-        f"- **{what}**: {wall:.0f} s of wall time, {cpu:.0f} s of CPU time, on "
-        f"{device.type} with {torch.get_num_threads()} thread(s) ({platform.machine()}; "
+        f"- **{what}**: {wall:.0f} s of wall time, {cpu:.0f} s of CPU time, on the CPU "
+        f"with {torch.get_num_threads()} thread(s) ({platform.machine()}; "
         f"Python {platform.python_version()}, PyTorch {torch.__version__}, "
         f"NumPy {np.__version__})\n"
     )
@@ -166,9 +202,10 @@ def describe(task: Task, settings: Settings, kinds: Sequence[str]) -> list[str]:
     """The protocol in a few lines, printed above the results."""
     rates = ", ".join(f"{LABELS[k]} {settings.lr_for(k):g}" for k in kinds)
     clipped = [LABELS[k] for k in kinds if k in settings.clipped]
+    seeds = settings.seeds
     return [
-        f"Adam, batch {settings.batch}, {settings.steps} steps, seed {settings.seed}; "
-        f"learning rates: {rates}",
+        f"Adam, batch {settings.batch}, at most {settings.steps} steps (a run stops once "
+        f"solved), seeds {seeds[0]}-{seeds[-1]}; learning rates: {rates}",
         f"Gradient-norm clipping at {settings.clip:g} for " + ", ".join(clipped)
         if clipped
         else "No model in this run clips its gradients",
@@ -185,33 +222,34 @@ def describe(task: Task, settings: Settings, kinds: Sequence[str]) -> list[str]:
 # --8<-- [start:run]
 def run_and_report(
     task: Task, settings: Settings, kinds: Sequence[str], name: str, what: str
-) -> None:
+) -> list[Run]:
     """Train `kinds` on `task`, print the table, write name_table.md, .csv, .svg and more."""
-    torch.set_num_threads(1)  # results reproduce exactly on one thread
+    torch.set_num_threads(1)  # one thread: the cost is per step, and the digits repeat
     start_wall, start_cpu = time.perf_counter(), time.process_time()
-    device = pick_device()
     for line in describe(task, settings, kinds):
         print(line)
-    runs = run_benchmark(task, settings, kinds, device)
-    table = rows(task, runs)
-    print(markdown_table(table), end="")
+    runs = run_benchmark(task, settings, kinds)
+    table = markdown_table(rows(task, runs))
+    print(table, end="")
     with open(f"{name}_table.md", "w", encoding="utf-8") as handle:
-        handle.write(markdown_table(table, leave_out=PAGE_LEAVES_OUT))
-    write_csv(table, f"{name}.csv")
+        handle.write(table)
+    write_csv(task, runs, f"{name}.csv")
+    with open(f"{name}.json", "w", encoding="utf-8") as handle:
+        json.dump(values(runs), handle, indent=1)
     plot_final(task, runs, f"{name}.svg")
     plot_curves(task, runs, f"{name}_curves.svg")
     wall, cpu = time.perf_counter() - start_wall, time.process_time() - start_cpu
     with open(f"{name}_timing.md", "w", encoding="utf-8") as handle:
-        handle.write(timing_note(what, wall, cpu, device))
+        handle.write(timing_note(what, wall, cpu))
+    return runs
 
 
 # --8<-- [end:run]
 
 if __name__ == "__main__":
-    print("Verdicts, from the test loss L after the last step and the baseline B of its T:")
-    print(f"  solved          L < {SOLVED_FRACTION:g} B")
-    print(f"  not learned     L >= {AT_BASELINE_FRACTION:g} B (at or above the baseline)")
-    print("  partly learned  in between;  diverged: L is NaN or infinite")
+    print("L is a run's test loss when it stopped, B the memoryless baseline of its T:")
+    print(f"  a run has solved the task when L < {SOLVED_FRACTION:g} B (it then stops)")
+    print(f"  L >= {AT_BASELINE_FRACTION:g} B means nothing long-range was learned")
     for task, settings in ((ADDING, ADDING_SETTINGS), (COPY, COPY_SETTINGS)):
         print(f"{task.name.capitalize()} task, test {task.loss_name}:")
         for t in settings.lengths:

@@ -1,0 +1,59 @@
+"""The benchmark's learning rates, checked by a cheap pilot: each is the best of its grid.
+
+For every model, three rates a factor 3 apart, centred on the rate the benchmark uses
+(benchmark_train.LEARNING_RATES), on short sequences (the adding problem at T = 20), with
+seeds the benchmark does not use (100 and 101), 300 steps each. The score of a rate is the
+mean over the scored steps of log10(test MSE), averaged over the two seeds: lower is better,
+and it rewards learning early as well as learning well. A run that solves the task stops
+and keeps its last score for the remaining steps.
+
+The benchmark's rate must win its grid: then the best rate lies inside the grid, not at an
+edge, and the grid brackets it. If a change of model or protocol moves the optimum, this
+file's output says which way, and the rate in benchmark_train.py must move with it.
+
+Run: python benchmark_lr_pilot.py   (a minute or so on one CPU thread)
+"""
+
+import dataclasses
+import math
+import statistics
+
+import torch
+from benchmark_models import KINDS, LABELS
+from benchmark_train import ADDING, ADDING_SETTINGS, LEARNING_RATES, train_run
+
+# --8<-- [start:pilot]
+FACTORS = (1 / 3, 1.0, 3.0)  # the grid around each model's rate
+PILOT = dataclasses.replace(
+    ADDING_SETTINGS, lengths=(20,), steps=300, eval_every=50, test_size=256, seeds=(100, 101)
+)
+
+
+def score(kind: str, lr: float) -> float:
+    """Mean log10 test MSE over the scored steps, averaged over the pilot's seeds."""
+    settings = dataclasses.replace(PILOT, lr=lr)
+    per_seed = []
+    for seed in settings.seeds:
+        curve = [loss for _, loss in train_run(ADDING, kind, 20, settings, seed).curve]
+        curve += [curve[-1]] * (settings.steps // settings.eval_every - len(curve))
+        per_seed.append(statistics.fmean(math.log10(loss) for loss in curve))
+    return statistics.fmean(per_seed)
+
+
+# --8<-- [end:pilot]
+
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    rates = dict(LEARNING_RATES)
+    print(
+        f"Adding problem, T = 20, {PILOT.steps} steps, seeds {PILOT.seeds}; score: mean log10 test MSE"
+    )
+    print("| model | rate / 3 | rate | rate × 3 | best |")
+    print("|---|---:|---:|---:|---|")
+    for kind in KINDS:
+        grid = [rates[kind] * factor for factor in FACTORS]
+        scores = [score(kind, lr) for lr in grid]
+        best = grid[scores.index(min(scores))]
+        where = "the benchmark's rate" if best == rates[kind] else f"{best:.2g}: move the rate"
+        cells = " | ".join(f"{lr:.2g}: {s:.2f}" for lr, s in zip(grid, scores, strict=True))
+        print(f"| {LABELS[kind]} | {cells} | {where} |")
