@@ -13,10 +13,11 @@ keeps only the state at the start of every segment of m steps and recomputes a s
 activations when backward() reaches it: about T/m + m states instead of T, smallest near
 m = sqrt(T), for one extra forward pass. The gradient is unchanged.
 
-Run: python bptt_memory.py   (prints the tables, writes bptt_memory.svg and
-bptt_memory_timing.md)
+Run: python bptt_memory.py   (prints the tables, writes bptt_memory.svg,
+bptt_memory.json and bptt_memory_timing.md)
 """
 
+import json
 import statistics
 import time
 
@@ -210,9 +211,11 @@ if __name__ == "__main__":
         print(f"  {T:5d}   {n:11,d}     {n == (T + 1) * BATCH * HIDDEN * 4}")
 
     print(f"\n2. Bytes per step and sequence (T = 32 minus T = 16, divided by 16 B), H = {HIDDEN}")
+    per_cell = {}
     for name, kind in CELLS.items():
         cell = kind(INPUT, HIDDEN)
         per = (full_bptt_bytes(cell, 32) - full_bptt_bytes(cell, 16)) // (16 * BATCH)
+        per_cell[name] = per
         print(f"  {name:8s}  {per:5d} bytes = {per // (4 * HIDDEN)} x 4H")
     for hidden in (16, 256):
         cell = nn.RNNCell(INPUT, hidden)
@@ -231,6 +234,18 @@ if __name__ == "__main__":
     same = all(torch.equal(a, b) for a, b in zip(reference, grads, strict=True))
     print(f"  steps computed: {steps_full} without checkpointing, {steps_ckpt} with (m = 32)")
     print(f"  gradients identical to full BPTT, bit for bit: {same}")
+    best = min(by_segment, key=lambda m: sum(by_segment[m]))
+    values = {
+        "full_long": f"{full[-1]:,}",
+        "best_segment": best,
+        "best_peak": f"{sum(by_segment[best]):,}",
+        "best_percent": round(100 * sum(by_segment[best]) / full[-1], 1),
+        "steps_checkpointed": steps_ckpt,
+        "gated_vectors": per_cell["LSTM"] // (4 * HIDDEN),
+    }
+    with open("bptt_memory.json", "w", encoding="utf-8") as handle:
+        json.dump(values, handle, indent=1)
+        handle.write("\n")
 
     roots = {T: max(1, round(T**0.5)) for T in LENGTHS}
     ckpt = [checkpointed_bytes(rnn, T, roots[T]) for T in LENGTHS]

@@ -63,6 +63,16 @@ def chrono_init_(lstm: nn.LSTM, t_max: float, generator: torch.Generator | None 
 # --8<-- [end:chrono]
 
 
+def superscript(log10: float) -> str:
+    """10**log10 as '7.4 × 10⁻¹⁷' for the page."""
+    exponent = math.floor(log10)
+    mantissa = round(10 ** (log10 - exponent), 1)
+    if mantissa >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+    digits = str(exponent).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"{mantissa:g} × 10{digits}"
+
+
 class Adder(nn.Module):
     """An LSTM and a linear read-out of its last state."""
 
@@ -172,17 +182,20 @@ if __name__ == "__main__":
     x_probe = torch.from_numpy(adding_batch(np.random.default_rng(TEST_SEED), TEST_SIZE, LENGTH)[0])
     print(f"\nAt initialisation (seed 0, {TEST_SIZE} test sequences), per unit:")
     print("  init      mean f: median  max    cell path f_2...f_T: median    max")
+    values = {}
     for init in INITS:
         f = forget_gates(Adder(init, 0), x_probe)
         mean_f = f.mean(dim=(0, 1))
         path = f[:, 1:].log().sum(dim=1).mean(dim=0).exp()  # geometric mean over sequences
         print(
-            f"  {init:8s}  {mean_f.median():12.3f}  {mean_f.max():5.3f}   {path.median():22.1e}  {path.max():8.1e}"
+            f"  {init:8s}  {mean_f.median():12.3f}  {mean_f.max():5.3f}   "
+            f"{path.median():22.1e}  {path.max():8.1e}"
         )
+        values[f"{init}_f"] = round(mean_f.median().item(), 2)
+        values[f"{init}_path"] = superscript(math.log10(path.median().item()))
 
     runs = {init: [train(init, seed) for seed in SEEDS] for init in INITS}
     print(f"\nTraining: Adam, lr {LR}, batch {BATCH}, at most {BUDGET} steps, {len(SEEDS)} seeds")
-    values = {}
     for init in INITS:
         solved = [r["solved_at"] for r in runs[init] if r["solved_at"] is not None]
         line = f"{init} init: solved in {len(solved)} of {len(SEEDS)} seeds within {BUDGET} steps"

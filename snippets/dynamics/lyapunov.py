@@ -16,9 +16,10 @@ The network: h_t = tanh(W_hh h_{t-1} + W_xh x_t) with W_hh = s Q (Q random ortho
 every singular value is s), x_t standard normal in R^H and W_xh = sigma_x I: every unit
 receives its own input of standard deviation sigma_x (the "input scale").
 
-Run: python lyapunov.py   (prints the checks)
+Run: python lyapunov.py   (prints the checks, writes lyapunov.json)
 """
 
+import json
 from collections.abc import Iterable, Iterator
 
 import numpy as np
@@ -123,7 +124,8 @@ def direct_log_norms(jacobians: Iterable[np.ndarray], v: np.ndarray) -> np.ndarr
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         for J in jacobians:
             v = J @ v
-            norm = np.linalg.norm(v)
+            biggest = np.max(np.abs(v))  # scale first: squaring 1e-160 would underflow
+            norm = biggest * np.linalg.norm(v / biggest) if 0 < biggest < np.inf else biggest
             logs.append(np.inf if not np.isfinite(norm) else np.log(norm))
     logs = np.array(logs)
     overflowed = np.isposinf(logs)
@@ -156,6 +158,7 @@ def linear_check(hidden: int = 8, steps: int = 4000, seed: int = 3) -> tuple[np.
 
 # --8<-- [start:main]
 if __name__ == "__main__":
+    values = {}
     print(f"tanh RNN, H = {HIDDEN}, W_hh = s Q, input drive sigma_x x_t, x_t ~ N(0, I)")
     print("\n1. The same number two ways: (1/T) log ||J_T ... J_1 v||")
     for name, (s, sx) in EXAMPLES.items():
@@ -166,12 +169,17 @@ if __name__ == "__main__":
         print("       T   multiplied out   with QR")
         for T in LENGTHS:
             print(f"  {T:6d}   {fmt(direct[T - 1] / T):>14}   {fmt(qr[T - 1] / T)}")
+        gave_up = int(np.argmax(~np.isfinite(direct))) + 1  # the first step with +-inf
+        became = "exactly 0" if direct[gave_up - 1] < 0 else "inf"
+        print(f"  multiplied out, the vector J_t ... J_1 v is {became} from step {gave_up} on")
+        values[f"{name}_gave_up"] = gave_up
 
     print("\n2. Linear network, J_t = W (8 x 8 random): mu_i against log |lambda_i(W)|")
     W, mu, log_eig = linear_check()
     print("  mu_i:          " + " ".join(f"{m:+.4f}" for m in mu))
     print("  log|lambda_i|: " + " ".join(f"{m:+.4f}" for m in log_eig))
     print(f"  log sigma_max(W) = {np.log(np.linalg.norm(W, 2)):+.4f} (not the rate)")
+    values["linear_gap"] = f"{np.abs(mu - log_eig).max():.0e}"
 
     print("\n3. The rate is the mean of the logs of the per-step stretches")
     for name, (s, sx) in EXAMPLES.items():
@@ -184,4 +192,10 @@ if __name__ == "__main__":
         print(f"  log of the mean r_t:                {np.log(np.mean(r)):+.3f}")
         print(f"  mean of log ||J_t|| (norm bound):   {np.mean(np.log(norms[BURN_IN:])):+.3f}")
         print(f"  log s (bound with tanh' <= 1):      {np.log(s):+.3f}")
+        values[f"{name}_mu"] = round(float(np.mean(np.log(r))), 3)
+        values[f"{name}_log_mean"] = round(float(np.log(np.mean(r))), 3)
+        values[f"{name}_norm_bound"] = round(float(np.mean(np.log(norms[BURN_IN:]))), 3)
+    with open("lyapunov.json", "w", encoding="utf-8") as handle:
+        json.dump(values, handle, indent=1)
+        handle.write("\n")
 # --8<-- [end:main]

@@ -3,7 +3,7 @@
 import lyapunov as ly
 import numpy as np
 import pytest
-from support import expected_output
+from support import expected_output, generated_values
 
 
 @pytest.mark.parametrize("name", list(ly.EXAMPLES))
@@ -82,3 +82,16 @@ def test_bad_input_is_refused():
         ly.lyapunov_exponents([np.eye(4)], k=5)
     with pytest.raises(ValueError, match="no Jacobians left"):
         ly.lyapunov_exponents([np.eye(4)] * 3, burn_in=3)
+
+
+def test_the_direct_product_is_right_until_the_float_gives_up():
+    values = generated_values("dynamics/lyapunov")
+    s, sx = ly.EXAMPLES["contracting"]
+    W, drive, h0 = ly.network(s, sx, steps=1000)
+    direct = ly.direct_log_norms(ly.tanh_jacobians(W, drive, h0), ly.start_vector(ly.HIDDEN))
+    qr = np.cumsum(ly.stretch_logs(ly.tanh_jacobians(W, drive, h0))[:, 0])
+    gave_up = values["contracting_gave_up"]
+    normal = qr > np.log(np.finfo(float).tiny)  # above 2.2e-308, doubles keep all their digits
+    np.testing.assert_allclose(direct[normal], qr[normal], rtol=1e-9)
+    assert np.all(np.isfinite(direct[: gave_up - 1])) and np.all(direct[gave_up - 1 :] == -np.inf)
+    assert qr[gave_up - 1] < np.log(np.finfo(float).tiny) - 20  # deep in the subnormal range
