@@ -6,7 +6,7 @@ weight scales s and input scales sigma_x, for five random networks, and finds th
 scale s_c where mu_1 changes sign: below it products of Jacobians shrink (the ordered
 phase, vanishing gradients), above it they grow (the chaotic phase, exploding gradients).
 
-Mean field (Molgedey, Schuster & Ritter, 1992; Poole et al., 2016): with many units the
+Mean field (Molgedey, Schuchhardt & Schuster, 1992; Poole et al., 2016): with many units the
 pre-activations are roughly Gaussian with a variance q that solves
     q = s^2 E[tanh(sqrt(q) xi)^2] + sigma_x^2,    xi ~ N(0, 1),
 and a perturbation grows per step by about s * sqrt(E[tanh'(sqrt(q) xi)^2]); so

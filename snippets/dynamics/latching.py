@@ -83,6 +83,13 @@ def power_of_ten(log10: float) -> str:
     return f"{mantissa}e{exponent:+03d}"
 
 
+def superscript(log10: float) -> str:
+    """10**log10 as '1 × 10⁻⁴⁵' for the page."""
+    mantissa, exponent = power_of_ten(log10).split("e")
+    digits = str(int(exponent)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"{mantissa} × 10{digits}"
+
+
 def sweep(weights, noise: float, trials: int = SWEEP_TRIALS) -> tuple[np.ndarray, np.ndarray]:
     """Kept share and median log10 |dh_T/dh_0| for every w."""
     results = [latch(float(w), noise, trials=trials) for w in weights]
@@ -142,9 +149,9 @@ if __name__ == "__main__":
         )
         key = str(noise).replace(".", "")
         values[f"w_robust_{key}"] = f"{w_min:.2f}"
-        values[f"grad_robust_{key}"] = power_of_ten(best)
+        values[f"grad_robust_{key}"] = superscript(best)
         values[f"w_alive_{key}"] = f"{w_alive:.2f}"
-        values[f"grad_alive_{key}"] = power_of_ten(grad.max())
+        values[f"grad_alive_{key}"] = superscript(grad.max())
         values[f"kept_alive_{key}"] = f"{100 * kept[np.argmax(grad)]:.1f}"
     with open("latching.json", "w", encoding="utf-8") as handle:
         json.dump(values, handle, indent=1, ensure_ascii=False)

@@ -179,7 +179,7 @@ if __name__ == "__main__":
     print("  mu_i:          " + " ".join(f"{m:+.4f}" for m in mu))
     print("  log|lambda_i|: " + " ".join(f"{m:+.4f}" for m in log_eig))
     print(f"  log sigma_max(W) = {np.log(np.linalg.norm(W, 2)):+.4f} (not the rate)")
-    values["linear_gap"] = f"{np.abs(mu - log_eig).max():.0e}"
+    values["linear_gap"] = f"{np.abs(mu - log_eig).max():.4f}"
 
     print("\n3. The rate is the mean of the logs of the per-step stretches")
     for name, (s, sx) in EXAMPLES.items():

@@ -39,7 +39,9 @@ def test_robust_storage_comes_with_a_vanished_gradient():
     values = generated_values("dynamics/latching")
     for key in ("025", "05", "10"):
         assert float(values[f"w_robust_{key}"]) > 1.4
-        assert float(values[f"grad_robust_{key}"]) < 1e-20  # where the bit is safe
+        mantissa, power = values[f"grad_robust_{key}"].split(" × 10")
+        exponent = int(power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")))
+        assert float(mantissa) * 10.0**exponent < 1e-20  # where the bit is safe
         assert float(values[f"kept_alive_{key}"]) < 60  # where the gradient is largest
         assert float(values[f"w_alive_{key}"]) < float(values[f"w_robust_{key}"])
 
@@ -52,6 +54,11 @@ def test_table_rows_show_the_trade_off():
     assert all(kept[w] < 55 for w in (0.5, 0.9, 1.0, 1.1, 1.25))  # no attractor, or too shallow
     assert kept[2.5] == kept[3.0] == kept[4.0] == 100.0
     assert max(grad[w] for w in (2.5, 3.0, 4.0)) < 1e-50
+
+
+def test_superscript():
+    assert la.superscript(-44.6) == "3 × 10⁻⁴⁵"
+    assert la.superscript(0.0) == "1 × 10⁰"
 
 
 @pytest.mark.parametrize("w", [0.0, -1.0, float("nan")])
