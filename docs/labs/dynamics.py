@@ -32,21 +32,21 @@ import numpy as np
 # $$
 #
 # Multiplying out overflows or underflows, so we follow $k$ orthonormal directions (the
-# columns of $Q$), push them through $J_t$, and split the result with a QR decomposition,
-# $J_t Q_{t-1} = Q_t R_t$. The diagonal of $R_t$ says how much each direction was stretched,
+# columns of $V$), push them through $J_t$, and split the result with a QR decomposition,
+# $J_t V_{t-1} = V_t R_t$. The diagonal of $R_t$ says how much each direction was stretched,
 # and $\mu_i$ is the average of $\log\lvert (R_t)_{ii}\rvert$. (Elsewhere the exponents are
 # often written $\lambda_i$; the site keeps $\lambda$ for eigenvalues.)
 
 
 # %%
 def qr_exponents(jacobians, k=1, seed=0):
-    """Average log |diag R_t| over the Jacobians given, with Q_t R_t = J_t Q_{t-1}."""
-    Q, total, steps = None, 0.0, 0
+    """Average log |diag R_t| over the Jacobians given, with V_t R_t = J_t V_{t-1}."""
+    V, total, steps = None, 0.0, 0
     for J in jacobians:
-        if Q is None:
+        if V is None:
             rng = np.random.default_rng(seed)
-            Q = np.linalg.qr(rng.standard_normal((J.shape[0], k)))[0]
-        Q, R = np.linalg.qr(J @ Q)
+            V = np.linalg.qr(rng.standard_normal((J.shape[0], k)))[0]
+        V, R = np.linalg.qr(J @ V)
         total = total + np.log(np.abs(np.diag(R)))
         steps += 1
     return total / steps

@@ -7,7 +7,7 @@ product J_T ... J_1 grows or shrinks like exp(mu_1 T), where
 
 is the largest Lyapunov exponent (Oseledets, 1968). Multiplying the Jacobians out
 overflows or underflows long before T is large, so the standard method (Benettin et al.,
-1980; Shimada & Nagashima, 1979) re-orthonormalises after every step: Q_t R_t = J_t Q_{t-1}
+1980; Shimada & Nagashima, 1979) re-orthonormalises after every step: V_t R_t = J_t V_{t-1}
 (a QR decomposition), and mu_i is the average of log |R_t[i, i]|. With one vector (k = 1)
 that is: multiply, note the stretch, normalise. The result is the same number as the
 direct product, as long as the direct product is still a finite float.
@@ -90,15 +90,15 @@ def tanh_jacobians(W_hh: np.ndarray, drive: np.ndarray, h0: np.ndarray) -> Itera
 
 # --8<-- [start:qr]
 def stretch_logs(jacobians: Iterable[np.ndarray], k: int = 1, seed: int = 0) -> np.ndarray:
-    """log |diag R_t| for every step t, where Q_t R_t = J_t Q_{t-1} (one row per step)."""
+    """log |diag R_t| for every step t, where V_t R_t = J_t V_{t-1} (one row per step)."""
     k = check_count(k, "k", 1)
-    Q, rows = None, []
+    V, rows = None, []
     for J in jacobians:
-        if Q is None:  # k random orthonormal directions to follow
+        if V is None:  # k random orthonormal directions to follow
             if k > J.shape[0]:
                 raise ValueError(f"k = {k} exponents need k <= H = {J.shape[0]}")
-            Q = np.linalg.qr(np.random.default_rng(seed).standard_normal((J.shape[0], k)))[0]
-        Q, R = np.linalg.qr(J @ Q)  # push the directions one step, re-orthonormalise
+            V = np.linalg.qr(np.random.default_rng(seed).standard_normal((J.shape[0], k)))[0]
+        V, R = np.linalg.qr(J @ V)  # push the directions one step, re-orthonormalise
         rows.append(np.log(np.abs(np.diag(R))))  # how much each direction was stretched
     return np.array(rows).reshape(-1, k)
 
@@ -184,7 +184,7 @@ if __name__ == "__main__":
     print("\n3. The rate is the mean of the logs of the per-step stretches")
     for name, (s, sx) in EXAMPLES.items():
         W, drive, h0 = network(s, sx, steps=BURN_IN + MEASURED)
-        r = np.exp(stretch_logs(tanh_jacobians(W, drive, h0))[BURN_IN:, 0])  # r_t = ||J_t q_{t-1}||
+        r = np.exp(stretch_logs(tanh_jacobians(W, drive, h0))[BURN_IN:, 0])  # r_t = ||J_t v_{t-1}||
         # ||J_t||_2 for J_t = diag(d) s Q is s max(d), the largest row norm:
         norms = [np.linalg.norm(J, axis=1).max() for J in tanh_jacobians(W, drive, h0)]
         print(f"{name} (s = {s}, sigma_x = {sx}), {MEASURED} steps after {BURN_IN}:")
