@@ -86,8 +86,8 @@ assert np.max(np.abs(mu - log_eig)) < 2e-3
 
 # %% tags=["parameters"]
 hidden = 64  # H
-steps = 600  # steps averaged
-burn_in = 200  # steps discarded first, so the start does not matter
+steps = 400  # steps averaged
+burn_in = 150  # steps discarded first, so the start does not matter
 seed = 0
 
 
