@@ -228,7 +228,9 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def cache_key(job: Job, modules: dict[str, Path], versions: dict[str, str]) -> str:
+def cache_key(
+    job: Job, modules: dict[str, Path], versions: dict[str, str], cpu: dict[str, str] | None = None
+) -> str:
     """Hash of everything that can change a job's output."""
     digest = hashlib.sha256()
     digest.update(f"{CACHE_VERSION}\n{job.kind}\n{job.rel}\n".encode())
@@ -239,7 +241,9 @@ def cache_key(job: Job, modules: dict[str, Path], versions: dict[str, str]) -> s
     if job.kind == "lab":  # how a lab is executed is part of its result, and where it links
         digest.update((job.project.root / "gtt" / "labs.py").read_bytes())
         digest.update(os.environ.get("GTT_SITE_URL", "").encode())
-    digest.update(json.dumps({**versions, **cpu_settings()}, sort_keys=True).encode())
+    digest.update(
+        json.dumps({**versions, **cpu_settings(), **(cpu or {})}, sort_keys=True).encode()
+    )
     return digest.hexdigest()
 
 
@@ -313,9 +317,14 @@ def download_note(job: Job, files: dict[str, bytes]) -> str:
 # --------------------------------------------------------------------------- execution
 
 
-def run_env(project: Project, threads: int = 1) -> dict[str, str]:
-    """Environment every job runs in: CPU only, deterministic, headless, one style, fixed threads."""
+def run_env(
+    project: Project, threads: int = 1, cpu: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Environment every job runs in: CPU only, deterministic, headless, one style, fixed threads.
+
+    `cpu` adds the settings of a simulated CPU (SIMULATED_CPUS)."""
     env = os.environ.copy()
+    env.update(cpu or {})
     env.pop("PYTHONPATH", None)  # a snippet finds what it imports in its own folder
     env.update(
         CUDA_VISIBLE_DEVICES="",  # the page's numbers are CPU numbers, for every contributor
@@ -333,6 +342,22 @@ def run_env(project: Project, threads: int = 1) -> dict[str, str]:
     return env
 
 
+MEASURED_AS_CPU = "GTT_MEASURED_AS_CPU"
+
+
+def measured_as_cpu() -> dict[str, str] | None:
+    """The simulated CPU that measured jobs run as (``GTT_MEASURED_AS_CPU``; `make test` sets
+    it), or None: their outputs must then pass against copies committed on another CPU."""
+    name = os.environ.get(MEASURED_AS_CPU, "")
+    if not name:
+        return None
+    if name not in SIMULATED_CPUS:
+        raise RunnerError(
+            f"{MEASURED_AS_CPU} must be one of {', '.join(SIMULATED_CPUS)}, got {name!r}"
+        )
+    return SIMULATED_CPUS[name]
+
+
 def use_preload() -> bool:
     """Fork snippets from a warm server (Linux, unless ``GTT_PRELOAD=0``)."""
     return sys.platform.startswith("linux") and os.environ.get("GTT_PRELOAD", "1") != "0"
@@ -341,17 +366,17 @@ def use_preload() -> bool:
 class Preloaded:
     """One ``gtt/preload.py`` server per run, started when the first snippet needs it."""
 
-    def __init__(self, project: Project):
-        self.project = project
+    def __init__(self, project: Project, cpu: dict[str, str] | None = None):
+        self.project, self.cpu = project, cpu or {}
         self.proc: subprocess.Popen | None = None
         self.lock = threading.Lock()
 
     def start(self) -> subprocess.Popen:
-        if self.proc is None:
+        if self.proc is None:  # the CPU settings must be set before torch is imported
             self.proc = subprocess.Popen(
                 [sys.executable, str(Path(__file__).with_name("preload.py"))],
                 cwd=self.project.root,
-                env=run_env(self.project),
+                env=run_env(self.project, cpu=self.cpu),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
             )
@@ -398,9 +423,10 @@ def execute(
     timeout: float,
     preloaded: Preloaded | None = None,
     files: dict[str, bytes] | None = None,
+    cpu: dict[str, str] | None = None,
 ) -> tuple[bytes, list[str]]:
     """Run one job in ``workdir`` (a snippet with its bundle copied in); return stdout, problems."""
-    env = run_env(job.project)
+    env = run_env(job.project, cpu=cpu)
     if job.kind == "snippet":
         for name, data in (files or {job.source.name: job.source.read_bytes()}).items():
             (workdir / name).write_bytes(data)
@@ -557,6 +583,7 @@ def run_job(
     timeout: float,
     preloaded: Preloaded | None = None,
     files: dict[str, bytes] | None = None,
+    cpu: dict[str, str] | None = None,
 ) -> tuple[Result, dict | None]:
     """Execute (or reuse) one job; return its result and its new manifest entry."""
     if not force and cache_hit(job, key, entry):
@@ -567,7 +594,7 @@ def run_job(
         return result, entry
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"gtt-{job.name}-") as tmp:
-        stdout, problems = execute(job, Path(tmp), timeout, preloaded, files)
+        stdout, problems = execute(job, Path(tmp), timeout, preloaded, files, cpu)
         seconds = time.perf_counter() - start
         if problems:
             return Result(job, "failed", seconds, problems), None
@@ -583,6 +610,7 @@ def run_job(
     new_entry = {
         "key": key,
         "seconds": round(seconds, 2),
+        "cpu": {**cpu_settings(), **(cpu or {})},
         "files": {name: sha(data) for name, data in produced.items()},
     }
     return result, new_entry
@@ -685,12 +713,18 @@ def run(
     versions = library_versions()
     manifest = load_manifest(project)
     workers = jobs or default_jobs()
-    preloaded = Preloaded(project) if use_preload() else None
+    measured_cpu = measured_as_cpu()
+    cpus = {j.rel: measured_cpu if measured_cpu and measured(j) else None for j in selected}
+    preloaded = (
+        {name: Preloaded(project, cpu) for name, cpu in (("native", None), ("other", measured_cpu))}
+        if use_preload()
+        else {}
+    )
     lock = threading.Lock()
 
     # Keys first, in this thread: ast.parse is not thread-safe in CPython 3.11 (concurrent
     # calls can fail with "AST constructor recursion depth mismatch").
-    keys = {job.rel: cache_key(job, modules, versions) for job in selected}
+    keys = {job.rel: cache_key(job, modules, versions, cpus[job.rel]) for job in selected}
     # Each bundle's files are read once, here: an editor saving a snippet during the run
     # cannot make what ran differ from what is zipped and checked.
     bundles = {
@@ -714,8 +748,9 @@ def run(
             regen,
             force,
             timeout,
-            preloaded,
+            preloaded.get("other" if cpus[job.rel] else "native"),
             bundles.get(job.rel),
+            cpus[job.rel],
         )
         with lock:
             if entry is not None:
@@ -733,8 +768,8 @@ def run(
         with ThreadPoolExecutor(max_workers=workers) as pool:
             done = dict(zip([j.rel for j in order], pool.map(one, order), strict=True))
     finally:
-        if preloaded is not None:
-            preloaded.close()
+        for server in preloaded.values():
+            server.close()
     results = [done[j.rel] for j in selected]  # reported in discovery order
 
     save_manifest()

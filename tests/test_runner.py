@@ -30,6 +30,7 @@ def fresh_interpreters(monkeypatch):
     """Runner logic does not depend on how a snippet is launched, and these tiny snippets
     run faster as fresh interpreters than the warm server starts; one test covers it."""
     monkeypatch.setenv("GTT_PRELOAD", "0")
+    monkeypatch.delenv(runner.MEASURED_AS_CPU, raising=False)
 
 
 def quiet(project: runner.Project, **kwargs) -> list[runner.Result]:
@@ -462,3 +463,21 @@ def test_downloaded_labs_link_to_the_site_by_absolute_address():
     )
     with pytest.raises(ValueError, match="leaves the site"):
         absolute_links("[up](../../../../x/)", "generated/labs/bptt/", "https://example.org/")
+
+
+def test_measured_jobs_can_run_as_another_cpu(tmp_path, monkeypatch):
+    """GTT_MEASURED_AS_CPU runs the jobs whose outputs carry tolerances with a simulated
+    CPU's kernels (and re-runs them when it changes); exact jobs run as they are."""
+    script = "import os\nprint(os.environ.get('ATEN_CPU_CAPABILITY', 'native'), 0.5)\n"
+    project = make_project(tmp_path, {"ch/measured.py": script, "ch/exact.py": script})
+    (project.expected / "ch").mkdir(parents=True)
+    (project.expected / "ch" / "measured.txt").write_text("default 0.5{±0.1}\n")
+    (project.expected / "ch" / "exact.txt").write_text("native 0.5\n")
+    monkeypatch.setenv(runner.MEASURED_AS_CPU, "default")
+    quiet(project)
+    manifest = runner.load_manifest(project)
+    assert manifest["snippets/ch/measured.py"]["cpu"] == {"ATEN_CPU_CAPABILITY": "default"}
+    assert manifest["snippets/ch/exact.py"]["cpu"] == {}
+    monkeypatch.setenv(runner.MEASURED_AS_CPU, "pentium")
+    with pytest.raises(runner.RunnerError, match="GTT_MEASURED_AS_CPU must be one of"):
+        quiet(project)
