@@ -1,8 +1,11 @@
 """How steep can a squashing activation be? sigmoid' <= 1/4 and tanh' <= 1, and what that does
 to a product of many of them.
 
-Run: python activation_slopes.py   (prints the numbers, writes activation_slopes.svg)
+Run: python activation_slopes.py   (prints the numbers, writes activation_slopes.svg and
+activation_slopes.json)
 """
+
+import json
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -43,6 +46,15 @@ def product_of_factors(factor: float, steps: int, dtype: type = np.float64) -> f
     for _ in range(steps):
         result = dtype(result * dtype(factor))
     return float(result)
+
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def scientific(x: float, digits: int) -> str:
+    """x as prose writes it: 7.9e-31 -> '8 × 10⁻³¹' (digits after the point: 0)."""
+    mantissa, exponent = f"{x:.{digits}e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
 
 
 def plot(path: str = "activation_slopes.svg") -> None:
@@ -107,5 +119,17 @@ if __name__ == "__main__":
     print(f"  (0.1)^49 = {product_of_factors(0.1, 49):.3e} in float64")
     print(f"  (0.1)^49 = {product_of_factors(0.1, 49, np.float32):.3e} in float32 (underflow)")
     print(f"  smallest positive float32: {np.finfo(np.float32).smallest_subnormal:.3e}")
+    values = {
+        "tanh_slope_2": round(float(tanh_slope(2.0)), 4),
+        "tanh_2": round(float(np.tanh(2.0)), 3),
+        "tanh_slope_at_h": round(float(tanh_slope(np.tanh(2.0))), 4),
+        "slope_overstated": int(tanh_slope(np.tanh(2.0)) / tanh_slope(2.0)),
+        "quarter_50": scientific(product_of_factors(0.25, 50), 0),
+        "tenth_49": scientific(product_of_factors(0.1, 49), 0),
+        "float32_smallest": scientific(float(np.finfo(np.float32).smallest_subnormal), 1),
+    }
+    with open("activation_slopes.json", "w", encoding="utf-8") as handle:
+        json.dump(values, handle, indent=1, ensure_ascii=False)
+        handle.write("\n")
     plot()
 # --8<-- [end:main]
