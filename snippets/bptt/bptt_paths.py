@@ -106,6 +106,15 @@ def four_steps_back(params: Params, trace: Trace, grad_h5: np.ndarray) -> tuple:
 # --8<-- [end:note001]
 
 
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def scientific(x: float) -> str:
+    """x as prose writes it, one digit: 4.2e-05 -> '4 × 10⁻⁵'."""
+    mantissa, exponent = f"{x:.0e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
+
+
 def plot(shares: dict[str, np.ndarray], readout_share: float, path: str = "bptt_paths.svg") -> None:
     """Size of each term of dL/dW_hh against its distance from the loss, log scale."""
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
@@ -178,14 +187,16 @@ if __name__ == "__main__":
     values = {
         "share_tanh": f"{100 * last5[0]:.1f}%",
         "share_sigmoid": f"{100 * last5[1]:.1f}%",
-        "term_20_tanh": f"{shares['tanh'][T - 1 - 20]:.0e}",
-        "term_0_tanh": f"{shares['tanh'][T - 1]:.1f}",
+        "term_20_tanh": scientific(shares["tanh"][T - 1 - 20]),
+        "term_20_sigmoid": scientific(shares["sigmoid"][T - 1 - 20]),
+        "term_0_tanh": round(float(shares["tanh"][T - 1]), 2),
+        "term_0_sigmoid": round(float(shares["sigmoid"][T - 1]), 3),
         "note001_correct": f"{np.linalg.norm(correct):.4f}",
         "note001_note": f"{np.linalg.norm(note):.4f}",
         "note004_ratio": round(float(ratio), 2),
     }
     with open("bptt_paths.json", "w", encoding="utf-8") as handle:
-        json.dump(values, handle, indent=1)
+        json.dump(values, handle, indent=1, ensure_ascii=False)
         handle.write("\n")
     plot(shares, readout)
 # --8<-- [end:main]

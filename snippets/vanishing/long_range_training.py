@@ -129,28 +129,47 @@ def scientific(x: float) -> str:
 def plot(runs: dict[int, list[list[float]]], path: str = "long_range_training.svg") -> None:
     """Training loss (mean of SMOOTH steps) against step: every seed, one colour per T."""
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
-    for T, seeds in runs.items():
-        color = None
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()
+    top = 10.0  # losses above this (a diverging run) are drawn at the top edge
+    for (T, seeds), color, style in zip(
+        runs.items(), cycle["color"], cycle["linestyle"], strict=False
+    ):
         for i, losses in enumerate(seeds):
             finite = [v for v in losses if math.isfinite(v)]
             smooth = [sum(finite[j : j + SMOOTH]) / SMOOTH for j in range(len(finite) - SMOOTH + 1)]
+            steps = range(SMOOTH, len(finite) + 1)
             label = f"T = {T}" if i == 0 else None
-            (line,) = ax.plot(
-                range(SMOOTH, len(finite) + 1), smooth, color=color, lw=1.2, alpha=0.75, label=label
+            ax.plot(
+                steps,
+                [min(v, top) for v in smooth],
+                color=color,
+                ls=style,
+                lw=1.2,
+                alpha=0.8,
+                label=label,
             )
-            color = line.get_color()
-            if len(finite) < len(losses):  # diverged: mark where the loss stopped being finite
-                ax.plot([len(finite)], [smooth[-1] if smooth else 1.0], "x", color=color, ms=7)
+            if outcome(losses) == "diverged":
+                ax.plot([len(finite)], [top], "x", color=color, ms=8, mew=2)
+                ax.annotate(
+                    "diverged",
+                    (len(finite), top),
+                    xytext=(6, -4),
+                    textcoords="offset points",
+                    fontsize="small",
+                    color=color,
+                    va="top",
+                )
     ax.axhline(1.0, color="0.5", lw=0.8, ls=":")
     ax.axhline(SOLVED_LOSS, color="0.5", lw=0.8, ls=":")
     ax.text(STEPS, 0.9, "answer 0", color="0.4", fontsize="small", ha="right", va="top")
-    ax.text(STEPS, 0.045, "solved", color="0.4", fontsize="small", ha="right", va="top")
+    ax.text(STEPS, SOLVED_LOSS * 0.9, "solved", color="0.4", fontsize="small", ha="right", va="top")
     ax.set_yscale("log")
+    ax.set_ylim(1e-3, top * 1.5)
     ax.set_xlim(0, STEPS)
     ax.set_xlabel("training step")
     ax.set_ylabel(f"training loss, mean of {SMOOTH} steps")
     ax.set_title(f"Recall the first bit at step T: tanh RNN, SGD, lr {LR}, {len(SEEDS)} seeds each")
-    ax.legend(loc="lower left")
+    ax.legend(loc="lower right")
     fig.savefig(path, metadata={"Date": None})
     plt.close(fig)
 

@@ -148,12 +148,17 @@ def plot(
     left.bar(np.log10(products), probabilities, width=0.6, color="#0072B2")
     mean = LOW / 2 + HIGH / 2
     typical = math.sqrt(LOW * HIGH)
-    left.axvline(FACTORS * math.log10(mean), color="#D55E00", ls="--", label="(arithmetic mean)ⁿ")
+    left.axvline(
+        FACTORS * math.log10(mean),
+        color="#D55E00",
+        ls="--",
+        label="(arithmetic mean)ⁿ: the expected value",
+    )
     left.axvline(FACTORS * math.log10(typical), color="0.2", ls=":", label="(geometric mean)ⁿ")
     left.set_xlabel(f"log₁₀ of the product of n = {FACTORS} factors")
     left.set_ylabel("probability")
     left.set_title(f"factors {LOW} or {HIGH}, mean {mean:.2f}")
-    left.legend(loc="upper left", fontsize="small")
+    left.legend(loc="center left", fontsize="small")
     scales = list(exponents)
     right.plot(scales, [exponents[s] for s in scales], "o-", ms=4, label="measured μ₁")
     right.plot(scales, [math.log(s) for s in scales], color="0.5", ls="--", label="bound log s")
