@@ -27,7 +27,7 @@ STREAM, WASHOUT = 12_000, 200  # steps read; the first WASHOUT forget the zero s
 MAX_DELAY = 300  # delays d = 0..MAX_DELAY - 1 (far enough for every r_d^2 to reach 0)
 PLOTTED_DELAYS = 120
 SHOWN_DELAYS = (1, 10, 30, 100)
-BITS, BIT_DELAYS = 200_000, 64  # the one-unit binary memory: stream length, delays tried
+BITS, BIT_DELAYS = 100_000, 64  # the one-unit binary memory: stream length, delays tried
 LINEAR_DELAYS = 20  # its linear read-outs: r_d^2 = 3 / 4^(d+1) is below 1e-11 beyond
 STATE_NOISE = (1e-6, 1e-3)  # noise added to that unit's state at every step
 

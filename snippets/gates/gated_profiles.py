@@ -163,32 +163,44 @@ def profiles_of(runs: list[dict], kind: str, when: str, state: str) -> np.ndarra
 
 
 def plot(runs: list[dict], path: str = "gated_profiles.svg") -> None:
-    """Two panels (at initialisation, after training): per model and state, the median over
-    seeds as a line and the range as a band."""
+    """Left, at initialisation: per model and state, the median over seeds (line) and the
+    range (band). Right, after training: every run, full colour if it solved the task."""
     fig, axes = plt.subplots(1, 2, sharey=True, figsize=(8.0, 3.8))
     t = np.arange(1, T + 1)
-    for ax, when in zip(axes, ("init", "trained"), strict=True):
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()
+    series = [
+        (kind, state) for kind in KINDS for state in (("h", "c") if kind == "LSTM" else ("h",))
+    ]
+    for ax in axes:
         ax.axvspan(1, T // 2, color="0.93", lw=0)  # where the first marked value can be
-        for kind in KINDS:
-            for state in ("h", "c") if kind == "LSTM" else ("h",):
-                p = profiles_of(runs, kind, when, state)
-                (line,) = ax.plot(t, np.median(p, axis=0), label=f"{kind}: ‖∂L/∂{state}ₜ‖")
-                ax.fill_between(
-                    t, p.min(axis=0), p.max(axis=0), color=line.get_color(), alpha=0.15, lw=0
-                )
+    for (kind, state), color, style in zip(
+        series, cycle["color"], cycle["linestyle"], strict=False
+    ):
+        label = f"{kind}: ‖∂L/∂{state}ₜ‖"
+        p = profiles_of(runs, kind, "init", state)
+        axes[0].plot(t, np.median(p, axis=0), color=color, ls=style, label=label)
+        axes[0].fill_between(t, p.min(axis=0), p.max(axis=0), color=color, alpha=0.15, lw=0)
+        for r in runs:
+            solved = r[kind]["solved"]
+            axes[1].plot(
+                t,
+                r[kind]["trained"][state].numpy(),
+                color=color,
+                ls=style,
+                lw=1.4 if solved else 0.9,
+                alpha=0.95 if solved else 0.3,
+            )
+    for ax in axes:
         ax.set_yscale("log")
         ax.set_xlim(1, T)
-    axes[0].set_title("at initialisation")
-    solved = ", ".join(f"{k} {sum(r[k]['solved'] for r in runs)}/{len(runs)}" for k in KINDS)
-    axes[1].set_title(f"after training (solved: {solved})", fontsize="small")
-    axes[0].set_ylabel(f"‖∂L/∂hₜ‖ / ‖∂L/∂h_T‖, T = {T}  (log scale)")
-    axes[0].set_ylim(1e-9, 1e2)
+    axes[0].set_title(f"at initialisation ({len(runs)} seeds: median, range)", fontsize="small")
+    axes[1].set_title("after training: every run (faint: not solved)", fontsize="small")
+    axes[0].set_ylabel(f"‖∂L/∂hₜ‖ / ‖∂L/∂h_T‖   (T = {T}, log scale)")
+    axes[0].set_ylim(1e-9, 1e3)
     axes[0].legend(loc="lower right", fontsize="small")
-    axes[0].text(T // 4, 3e1, "first marked\nvalue in here", ha="center", va="top", fontsize=8)
+    axes[0].text(T // 4, 3e2, "first marked\nvalue in here", ha="center", va="top", fontsize=8)
     fig.supxlabel(
-        f"time step t   (adding problem, T = {T}; the loss reads the last state; "
-        f"line: median of {len(runs)} seeds, band: range)",
-        fontsize="medium",
+        f"time step t   (adding problem, T = {T}; the loss reads the last state)", fontsize="medium"
     )
     fig.savefig(path, metadata={"Date": None})
     plt.close(fig)
