@@ -175,7 +175,7 @@ if __name__ == "__main__":
     print(f"  (exactly 3 / 4^(d+1)); capacity = {linear.sum():.2f}, exactly 1 = H")
     depth = decodable_bits(exact, bits)
     print(f"  nonlinear read-out, digit d + 1 of h_t in binary: the last {depth} bits, all exact")
-    values |= {"unit_linear_capacity": round(float(linear.sum()), 2), "unit_bits": depth}
+    values |= {"unit_linear_capacity": f"{linear.sum():.2f}", "unit_bits": depth}
     assert np.allclose(linear, exact_r2, atol=0.01)
     for noise in STATE_NOISE:
         noisy = decodable_bits(binary_memory(bits, noise, seed=3), bits, accuracy=0.99)

@@ -290,7 +290,7 @@ if __name__ == "__main__":
         values |= {
             f"keep_init_{kind}": round(statistics.median(mean_0), 2),
             f"keep_trained_{kind}": round(statistics.median(mean_1), 2),
-            f"top_keep_min_{kind}": round(min(top_1), 2),
+            f"top_keep_min_{kind}": f"{100 * min(top_1):.0f}%",
         }
     with open("gated_profiles.json", "w", encoding="utf-8") as handle:
         json.dump(values, handle, indent=1)

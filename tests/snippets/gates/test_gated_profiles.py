@@ -50,7 +50,8 @@ def test_the_trained_rnn_is_spread_over_orders_of_magnitude(values):
 def test_a_few_units_learn_to_keep(values):
     for kind in ("LSTM", "GRU"):
         assert abs(values[f"keep_init_{kind}"] - 0.5) < 0.02  # about sigmoid(0) at init
-        assert values[f"top_keep_min_{kind}"] > 0.9  # the most open unit keeps > 90% per step
+        top = float(values[f"top_keep_min_{kind}"].rstrip("%"))
+        assert top > 90  # the most open unit keeps more than 90% per step
     # The LSTM's AVERAGE forget gate even falls: it keeps in a few units, forgets in the rest.
     assert values["keep_trained_LSTM"] < values["keep_init_LSTM"] - 0.05
 
