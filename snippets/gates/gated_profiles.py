@@ -26,8 +26,8 @@ from gate_cells import GRUByHand, LSTMByHand, gate_slices, lstm_step, unroll_lst
 from step_grads import cell_from_rnn, per_step_grad_norms, unroll
 from torch import nn
 
-T, HIDDEN, BATCH, LR = 20, 32, 32, 2e-2
-MAX_STEPS, EVAL_EVERY, TEST_SIZE, PROBE_SIZE = 400, 25, 500, 100
+T, HIDDEN, BATCH, LR = 20, 32, 32, 3e-2
+MAX_STEPS, EVAL_EVERY, TEST_SIZE, PROBE_SIZE = 300, 25, 500, 100
 SEEDS = (0, 1, 2, 3, 4)
 KINDS = ("tanh RNN", "LSTM", "GRU")
 SOLVED_MSE = SOLVED_FRACTION * float(constant_baseline_mse())
@@ -246,11 +246,11 @@ if __name__ == "__main__":
             values[f"trained_ratio_{kind.split()[-1]}_{state}"] = round(
                 statistics.median(ratios), 2
             )
+    # The smallest R of the trained tanh RNN depends on the CPU's kernels by orders of
+    # magnitude (its training is chaotic); the largest does not: print that one.
     log_r = [float(np.log10(r["tanh RNN"]["trained"]["h"][0])) for r in runs]
-    print(
-        f"after training, the tanh RNN (every run): log10 R from {min(log_r):.1f} to {max(log_r):.1f}"
-    )
-    values |= {"rnn_log10_min": round(min(log_r), 1), "rnn_log10_max": round(max(log_r), 1)}
+    print(f"after training, the tanh RNN: largest R over the runs 10^{max(log_r):.1f}")
+    values["rnn_log10_max"] = round(max(log_r), 1)
 
     print(
         f"\nRuns with R below {VANISHING_RATIO:g} ('vanishing' for the diagnosis chapter's monitor):"

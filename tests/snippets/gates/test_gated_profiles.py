@@ -40,11 +40,12 @@ def test_every_solved_run_has_opened_a_path(values):
     assert values["trained_ratio_LSTM_c"] > 0.3  # the cell path: flat across the sequence
 
 
-def test_the_trained_rnn_is_spread_over_orders_of_magnitude(values):
-    """No RNN run solves, and its R after training differs by more than four orders of
-    magnitude from run to run: some still vanish, others do not."""
-    assert values["rnn_log10_max"] - values["rnn_log10_min"] > 4
-    assert values["vanishing_trained_RNN"] >= 1
+def test_the_trained_rnn_never_solves_and_often_still_vanishes(values):
+    """No RNN run solves; in some of them the gradient still vanishes after training, and in
+    none does R come anywhere near 1 (the page states the largest value)."""
+    assert values["solved_RNN"] == 0
+    assert 1 <= values["vanishing_trained_RNN"] <= values["seeds"]
+    assert values["rnn_log10_max"] < -0.5
 
 
 def test_a_few_units_learn_to_keep(values):
