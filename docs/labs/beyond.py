@@ -29,22 +29,24 @@
 #
 # so $x_1$ reaches $y$ only through $h_1 \to h_2 \to \dots \to h_T$, and the chain rule
 # multiplies $T - 1$ Jacobians $\operatorname{diag}(\tanh'(z_t))\, W_{hh}$ together.
-# The attention read-out adds a position code $p_t$ to each input, takes its query from the
-# last position and averages the values of all positions:
+# The attention read-out adds a position code $p_k$ to each input, takes its query from the
+# last position and averages the values of all positions $k$ with weights $\alpha_{T,k}$:
 #
 # $$
-# e_t = x_t + p_t, \quad q = W_q e_T, \quad k_t = W_k e_t, \quad v_t = W_v e_t, \quad
-# s_t = \frac{q^\top k_t}{\sqrt d} + \beta m_t, \quad a = \operatorname{softmax}(s), \quad
-# y = w_y^\top \sum_{t=1}^{T} a_t v_t .
+# \tilde x_k = x_k + p_k, \quad q = W_Q \tilde x_T, \quad v_k = W_V \tilde x_k, \quad
+# \ell_k = \frac{q^\top W_K \tilde x_k}{\sqrt D} + \beta\, x_{k,0}, \quad
+# \alpha_{T,k} = \frac{e^{\ell_k}}{\sum_\tau e^{\ell_\tau}}, \quad
+# y = w_y^\top \sum_{k=1}^{T} \alpha_{T,k} v_k ,
 # $$
 #
-# The inputs have $d = 8$ channels and the RNN has $N = 32$ units, at PyTorch's default
-# initialisation. Channel 0 of every input is a marker $m_t$, equal to 1 at $t = 1$ and 0
-# elsewhere; the other channels are drawn from $\mathcal N(0, 1)$. With $\beta = 0$ the
-# scores ignore the marker (**diffuse**); with $\beta = 8$ position 1 gets a large score
-# bonus, standing in for a read-out that has *learned* where to look (**sharp**). For
-# $T > 1$ the input $x_1$ enters only through $k_1$ and $v_1$: one step from the output,
-# whatever $T$ is. Everything below runs in float64, because the RNN's gradient soon drops
+# with the symbols of the site's notation page ($\tilde x_k$ the embedded input, $\ell_k$
+# the scores). The inputs have $D = 8$ channels and the RNN has $H = 32$ units, at
+# PyTorch's default initialisation. Channel 0 of every input, $x_{k,0}$, marks position 1:
+# it is 1 there and 0 elsewhere; the other channels are drawn from $\mathcal N(0, 1)$. With
+# $\beta = 0$ the scores ignore the mark (**diffuse**); with $\beta = 8$ position 1 gets a
+# large score bonus, standing in for a read-out that has *learned* where to look
+# (**sharp**). For $T > 1$ the input $x_1$ enters only through the score $\ell_1$ and the
+# value $v_1$: one step from the output, whatever $T$ is. Everything below runs in float64, because the RNN's gradient soon drops
 # below the smallest float32.
 
 # %%
@@ -60,7 +62,7 @@ from torch.utils.flop_counter import FlopCounterMode
 torch.set_num_threads(1)  # small models run fastest on one thread, and runs repeat exactly
 torch.set_default_dtype(torch.float64)
 
-D, HIDDEN, BATCH = 8, 32, 32  # input size (channel 0 = marker), RNN units, sequences
+D, HIDDEN, BATCH = 8, 32, 32  # input size D (channel 0 marks position 1), RNN units H, batch
 LENGTHS = (1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200)
 SHARP = 8.0  # beta for the sharp read-out
 
@@ -74,7 +76,7 @@ def sequences(T, seed=0):
 
 
 def position_codes(T):
-    """Sinusoidal codes of Vaswani et al. (2017): p_t[2j] = sin(t r_j), p_t[2j+1] = cos(t r_j)."""
+    """Sinusoidal codes of Vaswani et al. (2017): p_t[2i] = sin(t r_i), p_t[2i+1] = cos(t r_i)."""
     t = torch.arange(T)[:, None]
     rates = 10000.0 ** (-torch.arange(0, D, 2) / D)
     p = torch.zeros(T, D)
@@ -98,34 +100,34 @@ class RNNReadout(nn.Module):
 
 
 class AttentionReadout(nn.Module):
-    """y = w_y^T sum_t a_t v_t with a = softmax(s) over all T positions: one step away."""
+    """y = w_y^T sum_k alpha_k v_k, alpha = softmax(scores) over all T positions: one step away."""
 
     def __init__(self, bonus=0.0, seed=0):
         super().__init__()
         g = torch.Generator().manual_seed(seed)
-        W_q, W_k, W_v = (torch.randn(D, D, generator=g) / D**0.5 for _ in range(3))
-        self.W_q, self.W_k, self.W_v = nn.Parameter(W_q), nn.Parameter(W_k), nn.Parameter(W_v)
+        W_Q, W_K, W_V = (torch.randn(D, D, generator=g) / D**0.5 for _ in range(3))
+        self.W_Q, self.W_K, self.W_V = nn.Parameter(W_Q), nn.Parameter(W_K), nn.Parameter(W_V)
         self.w_y = nn.Parameter(torch.randn(D, generator=g) / D**0.5)
         self.bonus = bonus
 
     def embed(self, xs):
-        """x (batch, T, D) and e = x + p."""
+        """x (batch, T, D) and the embedded input x_tilde = x + p."""
         x = torch.stack(xs, dim=1)
         return x, x + position_codes(x.shape[1])
 
     def scores(self, xs):
-        """s_t = q^T k_t / sqrt(d) + beta m_t, shape (batch, T)."""
-        x, e = self.embed(xs)
-        q = e[:, -1] @ self.W_q.T  # the query comes from the last position
-        k = e @ self.W_k.T
-        return (k @ q[:, :, None])[..., 0] / D**0.5 + self.bonus * x[..., 0]
+        """l_k = q^T W_K x_tilde_k / sqrt(D) + beta x_k[0], shape (batch, T)."""
+        x, x_tilde = self.embed(xs)
+        q = x_tilde[:, -1] @ self.W_Q.T  # the query comes from the last position
+        keys = x_tilde @ self.W_K.T
+        return (keys @ q[:, :, None])[..., 0] / D**0.5 + self.bonus * x[..., 0]
 
     def weights(self, xs):
         return torch.softmax(self.scores(xs), dim=1)
 
     def forward(self, xs):
-        _, e = self.embed(xs)
-        v = e @ self.W_v.T
+        _, x_tilde = self.embed(xs)
+        v = x_tilde @ self.W_V.T
         return (self.weights(xs)[:, :, None] * v).sum(dim=1) @ self.w_y
 
 
@@ -158,8 +160,8 @@ slope = math.log(diffuse[LENGTHS.index(200)] / diffuse[LENGTHS.index(10)]) / mat
 print(f"\ntanh RNN: x{per_step:.3f} per extra step (T = 100 to 200)")
 print(f"diffuse attention: ||dy/dx_1|| ~ T^{slope:.2f} (T = 10 to 200)")
 for T in (10, 200):
-    a_1 = MODELS["attention, sharp"].weights(sequences(T))[:, 0].mean().item()
-    print(f"sharp attention: weight a_1 on position 1 at T = {T}: {a_1:.3f}")
+    alpha_1 = MODELS["attention, sharp"].weights(sequences(T))[:, 0].mean().item()
+    print(f"sharp attention: weight alpha_T,1 on position 1 at T = {T}: {alpha_1:.3f}")
 assert per_step < 0.8 and rnn[-1] < 1e-30  # geometric decay
 assert -1.3 < slope < -0.7  # about 1/T: the softmax spreads its weight
 assert min(found["attention, sharp"]) > 0.3  # a learned focus holds at every T
@@ -190,9 +192,9 @@ plot_influence(found, "RNN against attention")
 # the left panel, and at $T = 200$ it is dozens of orders of magnitude gone. The attention
 # read-outs never leave the top of the plot. On the right, the diffuse one falls about like
 # $1/T$, the grey line: its path has length one, but the softmax spreads the weight over all
-# $T$ positions, so $a_1 \approx 1/T$. The sharp one stays near 1 because its score margin
-# keeps $a_1$ large; a fixed margin is still slowly diluted (compare $a_1$ at $T = 10$ and
-# $T = 200$), as the chapter's formula for $a_1$ predicts.
+# $T$ positions, so $\alpha_{T,1} \approx 1/T$. The sharp one stays near 1 because its score
+# margin keeps $\alpha_{T,1}$ large; a fixed margin is still slowly diluted (compare
+# $\alpha_{T,1}$ at $T = 10$ and $T = 200$), as the chapter's formula predicts.
 
 # %% [markdown]
 # ## Try it 1: how long is the path?
@@ -256,8 +258,8 @@ assert lengths["attention, sharp"][0] < lengths["tanh RNN"][-1]
 # %% [markdown]
 # ## Try it 2: switch the reach off
 #
-# One step from every input does not mean every input is used. The softmax weight $a_1$
-# multiplies the whole gradient, and the scores decide it.
+# One step from every input does not mean every input is used. The softmax weight
+# $\alpha_{T,1}$ multiplies the whole gradient, and the scores decide it.
 #
 # 1. Give position 1 a *negative* bonus, $\beta = -4, -8, -16$ (a read-out that has learned
 #    to avoid it), and measure $\lVert \partial y/\partial x_1 \rVert$ at $T = 20$.
@@ -273,10 +275,10 @@ class BlindToFirst(AttentionReadout):
     """The diffuse read-out with position 1 masked out of the softmax."""
 
     def scores(self, xs):
-        s = super().scores(xs)
-        first = torch.zeros_like(s, dtype=torch.bool)
+        scores = super().scores(xs)
+        first = torch.zeros_like(scores, dtype=torch.bool)
         first[:, 0] = True
-        return s.masked_fill(first, -math.inf)
+        return scores.masked_fill(first, -math.inf)
 
 
 xs = sequences(20)
@@ -284,7 +286,7 @@ avoid, weight = {}, {}
 for beta in (0, -4, -8, -16):
     avoid[beta] = first_input_influence(AttentionReadout(bonus=beta), xs)
     weight[beta] = AttentionReadout(bonus=beta).weights(xs)[:, 0].mean().item()
-    print(f"beta = {beta:4d}: a_1 = {weight[beta]:.2e}   ||dy/dx_1|| = {avoid[beta]:.2e}")
+    print(f"beta = {beta:4d}: alpha_T,1 = {weight[beta]:.2e}   ||dy/dx_1|| = {avoid[beta]:.2e}")
 blind = BlindToFirst()
 masked = first_input_influence(blind, xs)
 print(f"masked:      ||dy/dx_1|| = {masked}")
@@ -292,9 +294,9 @@ other = [torch.randn(BATCH, D, generator=torch.Generator().manual_seed(5)) * 100
 with torch.no_grad():
     unchanged = torch.equal(blind(xs), blind(other))
 print(f"y unchanged, bit for bit, when x_1 is replaced: {unchanged}")
-# The gradient falls with the weight a_1: once a_1 is small, each extra -4 on the score
+# The gradient falls with the weight alpha_T,1: once it is small, each extra -4 on the score
 # divides it by about e^4 = 55 (the gradient a little less, since beta also multiplies the
-# marker channel's own derivative). The mask sets a_1 = exp(-inf) = 0 exactly: the path of
+# marker channel's own derivative). The mask sets alpha_T,1 = exp(-inf) = 0 exactly: the path of
 # length one is still in the graph, but nothing flows along it, and x_1 has no effect on y
 # at all. Attention makes every input reachable; the scores, which training must learn,
 # decide which inputs are actually reached.
@@ -307,9 +309,10 @@ assert masked == 0.0 and unchanged
 #
 # The read-out above asks one question (one query) of $T$ keys. A self-attention *layer*
 # lets every position ask its own, and with a causal mask position $t$ sees positions
-# $1, \dots, t$. Write that layer with the read-out's matrices: $Q = E W_q^\top$,
-# $K = E W_k^\top$, $V = E W_v^\top$, scores $Q K^\top / \sqrt d$ with the upper triangle set
-# to $-\infty$, output $\operatorname{softmax}(\cdot)\, V$. For $T = 16, 32, \dots, 512$ and
+# $1, \dots, t$. Write that layer with the read-out's matrices: with the embedded inputs as
+# the rows of $\tilde X$, queries $\tilde X W_Q^\top$, keys $\tilde X W_K^\top$ and values
+# $\tilde X W_V^\top$, scores (queries)(keys)$^\top / \sqrt D$ with the upper triangle set to
+# $-\infty$, output $\operatorname{softmax}(\cdot)$ (values). For $T = 16, 32, \dots, 512$ and
 # one sequence:
 #
 # 1. count the finite score entries;
@@ -323,12 +326,13 @@ assert masked == 0.0 and unchanged
 # %% tags=["solution"]
 def causal_self_attention(model, xs):
     """Every position t attends to positions 1..t: (batch, T, D) outputs, and the scores."""
-    _, e = model.embed(xs)
-    q, k, v = e @ model.W_q.T, e @ model.W_k.T, e @ model.W_v.T
-    T = e.shape[1]
+    _, x_tilde = model.embed(xs)
+    queries, keys = x_tilde @ model.W_Q.T, x_tilde @ model.W_K.T
+    values = x_tilde @ model.W_V.T
+    T = x_tilde.shape[1]
     future = torch.ones(T, T, dtype=torch.bool).triu(diagonal=1)
-    s = (q @ k.transpose(1, 2) / D**0.5).masked_fill(future, -math.inf)
-    return torch.softmax(s, dim=-1) @ v, s
+    scores = (queries @ keys.transpose(1, 2) / D**0.5).masked_fill(future, -math.inf)
+    return torch.softmax(scores, dim=-1) @ values, scores
 
 
 def flops(fn):
@@ -359,10 +363,10 @@ layer_dearer = [
 ]
 print(f"the layer first costs more than the RNN at T = {layer_dearer[0]} (of the lengths tried)")
 # T(T+1)/2 score entries, and work that quadruples when T doubles: slope close to 2. The
-# RNN does the same 2(N^2 + N d) flops at every step, slope 1, and so does the one-query
+# RNN does the same 2(H^2 + H D) flops at every step, slope 1, and so does the one-query
 # read-out: T is only squared when every position asks its own question. The layer's two
-# T x T products cost about 4 d T^2 flops, so it overtakes the RNN near
-# T = (N^2 + N d) / (2 d) = 80 (a little earlier, since its projections cost 6 d^2 T).
+# T x T products cost about 4 D T^2 flops, so it overtakes the RNN near
+# T = (H^2 + H D) / (2 D) = 80 (a little earlier, since its projections cost 6 D^2 T).
 assert entries == [T * (T + 1) // 2 for T in COST_T]
 assert slopes["self-attention layer"] > 1.9
 assert abs(slopes["tanh RNN"] - 1) < 0.01 and abs(slopes["one-query read-out"] - 1) < 0.01

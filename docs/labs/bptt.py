@@ -187,59 +187,71 @@ plt.show()
 # Each extra Jacobian shrinks the term, and the sigmoid network's terms fall much faster
 # because $\sigma' \le 1/4$. The printed lines measure what that means for the sum: throw
 # away every term except the five closest to the loss, and the gradient of $W_{hh}$ hardly
-# changes. Whatever happened more than five steps before the loss barely moves the weights.
+# changes. In this network, whatever happened more than five steps before the loss barely
+# moves the weights.
 
 # %% [markdown]
 # ## Try it 1: a three-step sequence by hand
 #
-# Take the smallest possible network: one unit, no biases, no read-out, tanh,
+# Take the smallest possible network: one unit, no biases, no read-out, tanh, with scalar
+# weights $w_{hh}$ and $w_{xh}$,
 #
 # $$
-# h_t = \tanh(w\, h_{t-1} + u\, x_t), \qquad h_0 = 0, \qquad L = \tfrac12 (h_3 - y^\ast)^2 ,
+# h_t = \tanh(w_{hh}\, h_{t-1} + w_{xh}\, x_t), \qquad h_0 = 0, \qquad
+# L = \tfrac12 (h_3 - y^\ast)^2 ,
 # $$
 #
-# and the tiny data set $x = (1, -0.5, 2)$, $y^\ast = 0.3$, at $w = 0.8$, $u = 0.6$.
+# and the tiny data set $x = (1, -0.5, 2)$, $y^\ast = 0.3$, at $w_{hh} = 0.8$, $w_{xh} = 0.6$.
 #
-# 1. Write $\partial L/\partial u$ and $\partial L/\partial w$ as sums over the three steps,
-#    one term per use of the weight, with $s_t = \tanh'(z_t) = 1 - h_t^2$.
+# 1. Write $\partial L/\partial w_{xh}$ and $\partial L/\partial w_{hh}$ as sums over the three
+#    steps, one term per use of the weight, with the slopes $\tanh'(z_t) = 1 - h_t^2$.
 # 2. Evaluate them and compare with central differences.
-# 3. One of the three terms of $\partial L/\partial w$ is exactly zero. Which, and why?
+# 3. One of the three terms of $\partial L/\partial w_{hh}$ is exactly zero. Which, and why?
 
 # %% tags=["solution"]
-# Forward: z_t = w h_{t-1} + u x_t, h_t = tanh(z_t), so s_t = 1 - h_t^2.
-# The use of a weight at step k reaches h_3 through s_k and then (w s_j) for j = k+1..3:
-#   dL/du = (h_3 - y*) [ s_3 x_3 + s_3 w s_2 x_2 + s_3 w s_2 w s_1 x_1 ]
-#   dL/dw = (h_3 - y*) [ s_3 h_2 + s_3 w s_2 h_1 + s_3 w s_2 w s_1 h_0 ]
-x3, y_star, w, u = np.array([1.0, -0.5, 2.0]), 0.3, 0.8, 0.6
+# Forward: z_t = w_hh h_{t-1} + w_xh x_t, h_t = tanh(z_t), slope_t = tanh'(z_t) = 1 - h_t^2.
+# The use of a weight at step k reaches h_3 through slope_k and then (w_hh slope_tau) for
+# tau = k+1..3:
+#   dL/dw_xh = (h_3 - y*) [ sl_3 x_3 + sl_3 w_hh sl_2 x_2 + sl_3 w_hh sl_2 w_hh sl_1 x_1 ]
+#   dL/dw_hh = (h_3 - y*) [ sl_3 h_2 + sl_3 w_hh sl_2 h_1 + sl_3 w_hh sl_2 w_hh sl_1 h_0 ]
+x3, y_star, w_hh, w_xh = np.array([1.0, -0.5, 2.0]), 0.3, 0.8, 0.6
 
 
-def final_loss(w, u):
+def final_loss(w_hh, w_xh):
     h = 0.0
     for x_t in x3:
-        h = np.tanh(w * h + u * x_t)
+        h = np.tanh(w_hh * h + w_xh * x_t)
     return 0.5 * (h - y_star) ** 2
 
 
 h = [0.0]
 for x_t in x3:
-    h.append(np.tanh(w * h[-1] + u * x_t))
-s = [None] + [1 - h_t**2 for h_t in h[1:]]  # s[t] = tanh'(z_t), t = 1..3
+    h.append(np.tanh(w_hh * h[-1] + w_xh * x_t))
+sl = [None] + [1 - h_t**2 for h_t in h[1:]]  # sl[t] = tanh'(z_t), t = 1..3
 err = h[3] - y_star
-u_terms = [s[3] * x3[2], s[3] * w * s[2] * x3[1], s[3] * w * s[2] * w * s[1] * x3[0]]
-w_terms = [s[3] * h[2], s[3] * w * s[2] * h[1], s[3] * w * s[2] * w * s[1] * h[0]]
-by_hand = {"u": err * sum(u_terms), "w": err * sum(w_terms)}
+xh_terms = [
+    sl[3] * x3[2],
+    sl[3] * w_hh * sl[2] * x3[1],
+    sl[3] * w_hh * sl[2] * w_hh * sl[1] * x3[0],
+]
+hh_terms = [
+    sl[3] * h[2],
+    sl[3] * w_hh * sl[2] * h[1],
+    sl[3] * w_hh * sl[2] * w_hh * sl[1] * h[0],
+]
+by_hand = {"w_xh": err * sum(xh_terms), "w_hh": err * sum(hh_terms)}
 eps = 1e-6
 numeric = {
-    "u": (final_loss(w, u + eps) - final_loss(w, u - eps)) / (2 * eps),
-    "w": (final_loss(w + eps, u) - final_loss(w - eps, u)) / (2 * eps),
+    "w_xh": (final_loss(w_hh, w_xh + eps) - final_loss(w_hh, w_xh - eps)) / (2 * eps),
+    "w_hh": (final_loss(w_hh + eps, w_xh) - final_loss(w_hh - eps, w_xh)) / (2 * eps),
 }
-for name in ("u", "w"):
+for name in ("w_xh", "w_hh"):
     print(f"dL/d{name}: by hand {by_hand[name]:.8f}, finite differences {numeric[name]:.8f}")
-print("terms of dL/dw, steps 3, 2, 1:", np.round(np.array(w_terms) * err, 6))
-# The use of w at step 1 multiplies h_0 = 0, so it contributes nothing: dL/dw has only two
-# live terms, while u, which multiplies the inputs, has three.
-assert all(np.isclose(by_hand[k], numeric[k], rtol=1e-7) for k in ("u", "w"))
-assert w_terms[2] == 0.0 and all(term != 0.0 for term in u_terms)
+print("terms of dL/dw_hh, steps 3, 2, 1:", np.round(np.array(hh_terms) * err, 6))
+# The use of w_hh at step 1 multiplies h_0 = 0, so it contributes nothing: dL/dw_hh has only
+# two live terms, while w_xh, which multiplies the inputs, has three.
+assert all(np.isclose(by_hand[k], numeric[k], rtol=1e-7) for k in ("w_xh", "w_hh"))
+assert hh_terms[2] == 0.0 and all(term != 0.0 for term in xh_terms)
 
 # %% [markdown]
 # ## Try it 2: find the bug

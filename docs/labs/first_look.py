@@ -20,7 +20,7 @@ import numpy as np
 
 
 def norms_after(W, steps, v0=None):
-    """Norm of v after k = 1..steps multiplications by W^T, starting from v0 (ones)."""
+    """Norm of v after n = 1..steps multiplications by W^T, starting from v0 (ones)."""
     v = np.ones(W.shape[0]) if v0 is None else np.asarray(v0, dtype=float)
     out = []
     for _ in range(steps):
@@ -33,24 +33,24 @@ def norms_after(W, steps, v0=None):
 # ## The demo
 #
 # Backpropagation through time multiplies the gradient by the transposed recurrent
-# Jacobian once per step. Ignoring the activation's derivative, $k$ steps back the
-# gradient is $(W^\top)^k g$. For a diagonal $W$ its size is set by the largest
-# eigenvalue magnitude, the spectral radius $\rho$: it behaves like $\rho^k$.
+# Jacobian once per step. Ignoring the activation's derivative, $n$ steps back the
+# gradient is $(W^\top)^n g$. For a diagonal $W$ its size is set by the largest
+# eigenvalue magnitude, the spectral radius $\rho$: it behaves like $\rho^n$.
 
 # %%
 W_vanish = np.diag([0.5, 0.4])
 W_explode = np.diag([1.3, 1.1])
 vanish, explode = norms_after(W_vanish, 30), norms_after(W_explode, 10)
-for k in range(5, 31, 5):
-    print(f"vanishing, {k:2d} steps back: {vanish[k - 1]:.2e}")
-for k in range(2, 11, 2):
-    print(f"exploding, {k:2d} steps back: {explode[k - 1]:.2f}")
+for n in range(5, 31, 5):
+    print(f"vanishing, {n:2d} steps back: {vanish[n - 1]:.2e}")
+for n in range(2, 11, 2):
+    print(f"exploding, {n:2d} steps back: {explode[n - 1]:.2f}")
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.semilogy(range(1, 31), vanish, label=r"diag(0.5, 0.4), $\rho = 0.5$")
 ax.semilogy(range(1, 11), explode, label=r"diag(1.3, 1.1), $\rho = 1.3$")
-ax.set_xlabel("steps back, k")
+ax.set_xlabel("steps back, n")
 ax.set_ylabel("gradient norm (log scale)")
 ax.legend()
 plt.show()
@@ -71,7 +71,7 @@ print("eigenvalues:", np.round(np.linalg.eigvals(W_skew), 6))
 print("largest singular value:", round(np.linalg.svd(W_skew, compute_uv=False)[0], 2))
 print("peak norm and the step it occurs at:", round(skew.max(), 2), int(skew.argmax()) + 1)
 print("norm after 30 steps:", f"{skew[-1]:.2e}")
-# Same eigenvalues, so the same long-run rate 0.5^k; but the largest singular value is
+# Same eigenvalues, so the same long-run rate 0.5^n; but the largest singular value is
 # far above 1, so the first steps amplify the gradient before the decay wins.
 assert skew.max() > 1.0 and skew[-1] < 1e-4
 

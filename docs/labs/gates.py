@@ -31,18 +31,21 @@
 # \end{aligned}
 # $$
 #
-# and one GRU step, in PyTorch's form (the reset gate acts after the product with $W_{hn}$),
+# and one GRU step, with reset gate $r_t$, update gate $u_t$ and candidate $\hat h_t$, in
+# PyTorch's form (the reset gate acts after the product with $W_{h\hat h}$),
 #
 # $$
 # \begin{aligned}
-# r_t, z_t &= \sigma(\cdot), \qquad
-# n_t = \tanh\big(W_{xn} x_t + b_{xn} + r_t \odot (W_{hn} h_{t-1} + b_{hn})\big),\\
-# h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1} .
+# r_t, u_t &= \sigma(\cdot), \qquad
+# \hat h_t = \tanh\big(W_{x\hat h} x_t + b_{x\hat h} + r_t \odot (W_{h\hat h} h_{t-1} + b_{h\hat h})\big),\\
+# h_t &= (1 - u_t) \odot \hat h_t + u_t \odot h_{t-1} .
 # \end{aligned}
 # $$
 #
-# PyTorch stacks the gates' matrices by rows: `weight_ih_l0` holds $W_{x\bullet}$ for
-# i, f, g, o (LSTM) or r, z, n (GRU), `weight_hh_l0` the $W_{h\bullet}$, and each gate adds
+# (PyTorch's documentation writes $z_t$ for the update gate and $n_t$ for the candidate; the
+# site keeps $z_t$ for the pre-activation, see its notation page.) PyTorch stacks the gates'
+# matrices by rows: `weight_ih_l0` holds $W_{x\bullet}$ for i, f, g, o (LSTM) or
+# r, u, $\hat h$ (GRU, in that order), `weight_hh_l0` the $W_{h\bullet}$, and each gate adds
 # **both** bias vectors, `bias_ih_l0` and `bias_hh_l0`. So `chunk(4)` (or `chunk(3)`) of
 # one pre-activation splits it into the gates. The GRU's candidate is the exception: its
 # two bias halves sit on either side of $r_t \odot$, so its input and recurrent parts must
@@ -79,12 +82,12 @@ def lstm_step(lstm, x, h, c):
 
 
 def gru_step(gru, x, h):
-    """One GRU step with nn.GRU's weights: h_t and the update gate z_t."""
-    r_x, z_x, n_x = (x @ gru.weight_ih_l0.T + gru.bias_ih_l0).chunk(3, dim=1)  # r, z, n
-    r_h, z_h, n_h = (h @ gru.weight_hh_l0.T + gru.bias_hh_l0).chunk(3, dim=1)
-    r, z = torch.sigmoid(r_x + r_h), torch.sigmoid(z_x + z_h)
-    n = torch.tanh(n_x + r * n_h)  # reset AFTER the product with W_hn
-    return (1 - z) * n + z * h, z
+    """One GRU step with nn.GRU's weights: h_t and the update gate u_t."""
+    r_x, u_x, c_x = (x @ gru.weight_ih_l0.T + gru.bias_ih_l0).chunk(3, dim=1)  # r, u, h_hat
+    r_h, u_h, c_h = (h @ gru.weight_hh_l0.T + gru.bias_hh_l0).chunk(3, dim=1)
+    r, u = torch.sigmoid(r_x + r_h), torch.sigmoid(u_x + u_h)
+    h_hat = torch.tanh(c_x + r * c_h)  # reset AFTER the product with W_h(h_hat)
+    return (1 - u) * h_hat + u * h, u
 
 
 def unroll(layer, x, cell_path_only=False):
@@ -161,7 +164,7 @@ def adding_batch(seed, T, batch=BATCH):
 
 
 def profile(layer, readout, x, y, cell_path_only=False):
-    """||dL/ds_t|| / ||dL/ds_T|| for t = 1..T, s = h (and c for an LSTM), one backward pass."""
+    """||dL/dh_t|| / ||dL/dh_T|| for t = 1..T (and the same for c, LSTM), one backward pass."""
     hs, cs = unroll(layer, x, cell_path_only)
     loss = 0.5 * ((readout(hs[-1])[:, 0] - y) ** 2).mean()
     states = {"h": hs, "c": cs} if cs else {"h": hs}
@@ -323,10 +326,10 @@ assert f_needed * (1 - f_needed) < 0.25 / 20
 # %% [markdown]
 # ## Try it 3: a GRU with its update gate pinned
 #
-# In a GRU, holding the gates fixed, $\partial h_t / \partial h_{t-1} = \operatorname{diag}(z_t)$
-# plus terms scaled by $1 - z_t$. Pin the update gate: zero the z rows of both weight
-# matrices and set its effective bias to $+8$ (so $z_t = \sigma(8) \approx 0.9997$), then to
-# $-8$ ($z_t \approx 0.0003$). With $T = 100$, what share of the last step's gradient
+# In a GRU, holding the gates fixed, $\partial h_t / \partial h_{t-1} = \operatorname{diag}(u_t)$
+# plus terms scaled by $1 - u_t$. Pin the update gate: zero the u rows of both weight
+# matrices and set its effective bias to $+8$ (so $u_t = \sigma(8) \approx 0.9997$), then to
+# $-8$ ($u_t \approx 0.0003$). With $T = 100$, what share of the last step's gradient
 # reaches $h_1$ in each case? What does the first GRU do with its input (look at
 # $\lvert h_T \rvert$)? And what is the second one? Hint: also pin the reset gate to 1 and
 # compare with an `nn.RNN` built from the candidate's weights.
@@ -334,8 +337,8 @@ assert f_needed * (1 - f_needed) < 0.25 / 20
 
 # %% tags=["solution"]
 def pin_gate(gru, gate, bias):
-    """Make GRU gate 'r' or 'z' a constant sigma(bias): zero its weights, set its bias."""
-    rows = slice(HIDDEN * "rz".index(gate), HIDDEN * ("rz".index(gate) + 1))
+    """Make GRU gate 'r' or 'u' a constant sigma(bias): zero its weights, set its bias."""
+    rows = slice(HIDDEN * "ru".index(gate), HIDDEN * ("ru".index(gate) + 1))
     with torch.no_grad():
         gru.weight_ih_l0[rows] = 0.0
         gru.weight_hh_l0[rows] = 0.0
@@ -346,33 +349,34 @@ def pin_gate(gru, gate, bias):
 ratios, last_state = {}, {}
 for bias in (8.0, -8.0):
     gru, readout = make("GRU")
-    pin_gate(gru, "z", bias)
+    pin_gate(gru, "u", bias)
     ratios[bias] = profile(gru, readout, x_long, y_long)["h"][0]
     last_state[bias] = unroll(gru, x_long)[0][-1].abs().max().item()
     print(
-        f"z = sigma({bias:+.0f}) = {1 / (1 + math.exp(-bias)):.4f}: ||dL/dh_1|| / ||dL/dh_100||"
+        f"u = sigma({bias:+.0f}) = {1 / (1 + math.exp(-bias)):.4f}: ||dL/dh_1|| / ||dL/dh_100||"
         f" = {ratios[bias]:.2e},  largest |h_100| = {last_state[bias]:.3f}"
     )
 
-# z = 0 and r = 1 make n_t = tanh(W_xn x + b_xn + W_hn h + b_hn) and h_t = n_t: a tanh RNN.
+# u = 0 and r = 1 make h_hat_t = tanh(W_x x + b_x + W_h h + b_h) (the candidate's weights)
+# and h_t = h_hat_t: a tanh RNN.
 gru, _ = make("GRU")
-pin_gate(gru, "z", -40.0)
+pin_gate(gru, "u", -40.0)
 pin_gate(gru, "r", 40.0)
 rnn, _ = make("tanh RNN")
 with torch.no_grad():
     for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"):
-        getattr(rnn, name).copy_(getattr(gru, name)[2 * HIDDEN :])  # the n rows
+        getattr(rnn, name).copy_(getattr(gru, name)[2 * HIDDEN :])  # the candidate's rows
 gap = (gru(x_long)[0] - rnn(x_long)[0]).abs().max().item()
-print(f"GRU with z = 0, r = 1 against nn.RNN with the candidate's weights: {gap:.1e}")
+print(f"GRU with u = 0, r = 1 against nn.RNN with the candidate's weights: {gap:.1e}")
 plain = profile(*make("tanh RNN"), x_long, y_long)["h"][0]
 print(f"for comparison, the default tanh RNN: ||dL/dh_1|| / ||dL/dh_100|| = {plain:.2e}")
-# z near 1 copies the state forward: the Jacobian is almost the identity and nearly all of
+# u near 1 copies the state forward: the Jacobian is almost the identity and nearly all of
 # the gradient reaches step 1 (about sigma(8)^99 = 0.97). But the same gate lets almost
-# nothing in: each step writes 1 - z = 0.0003 of the candidate, so h_100 stays near 0.
+# nothing in: each step writes 1 - u = 0.0003 of the candidate, so h_100 stays near 0.
 # A gate pinned open is a perfect memory of nothing; useful keeping must depend on the
-# input. z near 0 overwrites the state at every step, h_t = n_t: with r = 1 too the GRU IS
-# a tanh RNN (the two agree to rounding). With r free near 1/2, the reset gate halves the
-# recurrent matrix W_hn, and the gradient vanishes even faster than the plain RNN's.
+# input. u near 0 overwrites the state at every step, h_t = h_hat_t: with r = 1 too the GRU
+# IS a tanh RNN (the two agree to rounding). With r free near 1/2, the reset gate halves the
+# candidate's recurrent matrix, and the gradient vanishes even faster than the plain RNN's.
 assert ratios[8.0] > 0.9 and last_state[8.0] < 0.05
 assert ratios[-8.0] < plain < VANISHING and last_state[-8.0] > 10 * last_state[8.0]
 assert gap < 1e-12
@@ -404,7 +408,7 @@ for name, layer in layers.items():
     widths[name] = H
 print(f"widest layer within {budget} parameters:", widths)
 # Each block (the RNN's one map, each gate or candidate of the others) has its own W_x, W_h
-# and two bias vectors, so the GRU (r, z, n) costs exactly 3 blocks and the LSTM (i, f, g, o)
+# and two bias vectors, so the GRU (r, u, h_hat) costs exactly 3 blocks and the LSTM (i, f, g, o)
 # 4. Parameters grow like H^2, so at equal budget a tanh RNN gets about sqrt(4) = 2 times
 # the LSTM's width and a GRU about sqrt(4/3) = 1.15 times: compare at equal parameter
 # counts, not equal widths.

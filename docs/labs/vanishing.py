@@ -27,22 +27,22 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 # A vanilla RNN without biases runs for $T$ steps from $h_0 = 0$:
 #
 # $$
-# z_t = W h_{t-1} + U x_t, \qquad h_t = \phi(z_t), \qquad t = 1, \dots, T .
+# z_t = W_{hh} h_{t-1} + W_{xh} x_t, \qquad h_t = \phi(z_t), \qquad t = 1, \dots, T .
 # $$
 #
-# The input $x_t$ has four components drawn uniformly from $[-1, 1)$, the entries of $U$
-# are uniform in $[-\tfrac12, \tfrac12)$, and $W = s\,Q$ with $Q$ a random orthogonal matrix.
-# So **every** singular value of $W$ equals $s$, and $\sigma_{\max}(W) = s$. A loss at the
+# The input $x_t$ has four components drawn uniformly from $[-1, 1)$, the entries of $W_{xh}$
+# are uniform in $[-\tfrac12, \tfrac12)$, and $W_{hh} = s\,Q$ with $Q$ a random orthogonal
+# matrix. So **every** singular value of $W_{hh}$ equals $s$, and $\sigma_{\max}(W_{hh}) = s$. A loss at the
 # last step sends in $\partial L/\partial h_T = (1, \dots, 1)/\sqrt{H}$, a vector of norm 1,
 # and backpropagation through time applies
 #
 # $$
-# \frac{\partial L}{\partial h_{t-1}} = W^\top \operatorname{diag}\big(\phi'(z_t)\big)
+# \frac{\partial L}{\partial h_{t-1}} = W_{hh}^\top \operatorname{diag}\big(\phi'(z_t)\big)
 # \frac{\partial L}{\partial h_t}
 # $$
 #
 # once per step back. Since $\lvert\phi'\rvert \le \gamma$ ($\gamma = 1/4$ for the sigmoid,
-# 1 for tanh, ReLU and the identity) and $W^\top$ stretches no vector by more than $s$,
+# 1 for tanh, ReLU and the identity) and $W_{hh}^\top$ stretches no vector by more than $s$,
 # each step back can multiply the norm by at most $\gamma s$:
 #
 # $$
@@ -57,10 +57,10 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 # Parameters: the five controls of the gradient-flow explorer.
 # Copy in the values of its "Use in Python" line.
 activation = "tanh"  # "sigmoid", "tanh", "relu" or "linear"
-scale = 0.9  # s = sigma_max(W); 0.1 to 2
+scale = 0.9  # s = sigma_max(W_hh); 0.1 to 2
 hidden = 32  # H, hidden units; 2 to 64
 steps = 100  # T, sequence length; 2 to 200
-seed = 1  # draws W, U and the inputs
+seed = 1  # draws W_hh, W_xh and the inputs
 
 # %% [markdown]
 # The code below is a compact NumPy version of the explorer's computation. It draws its
@@ -93,33 +93,33 @@ def phi_and_slope(activation, z):
 
 
 def network(scale, hidden, steps, seed):
-    """W = s Q (Q random orthogonal), U, and the inputs x_1..x_T."""
+    """W_hh = s Q (Q random orthogonal), W_xh, and the inputs x_1..x_T."""
     rng = np.random.default_rng(seed)
     Q, R = np.linalg.qr(rng.standard_normal((hidden, hidden)))
-    W = scale * Q * np.sign(np.diag(R))
-    U = rng.uniform(-0.5, 0.5, size=(hidden, 4))
+    W_hh = scale * Q * np.sign(np.diag(R))
+    W_xh = rng.uniform(-0.5, 0.5, size=(hidden, 4))
     x = rng.uniform(-1.0, 1.0, size=(steps, 4))
-    return W, U, x
+    return W_hh, W_xh, x
 
 
-def run_forward(activation, W, U, x):
+def run_forward(activation, W_hh, W_xh, x):
     """States h_1..h_T and slopes phi'(z_1)..phi'(z_T), from h_0 = 0."""
-    h, states, slopes = np.zeros(W.shape[0]), [], []
+    h, states, slopes = np.zeros(W_hh.shape[0]), [], []
     for x_t in x:
-        h, slope = phi_and_slope(activation, W @ h + U @ x_t)
+        h, slope = phi_and_slope(activation, W_hh @ h + W_xh @ x_t)
         states.append(h)
         slopes.append(slope)
     return np.array(states), np.array(slopes)
 
 
-def log10_gradient_norms(W, slopes, g_last):
+def log10_gradient_norms(W_hh, slopes, g_last):
     """log10 ||dL/dh_t||, t = 1..T, for dL/dh_T = g_last; -inf once it is exactly zero."""
     T = len(slopes)
     logs = np.full(T, -np.inf)
     logs[-1] = np.log10(np.linalg.norm(g_last))
     g = g_last / np.linalg.norm(g_last)
     for t in range(T - 1, 0, -1):  # logs[t] belongs to h_{t+1}
-        g = W.T @ (slopes[t] * g)
+        g = W_hh.T @ (slopes[t] * g)
         n = np.linalg.norm(g)
         if n == 0.0:  # e.g. every ReLU unit off at one step: nothing gets through
             break
@@ -130,9 +130,9 @@ def log10_gradient_norms(W, slopes, g_last):
 
 def gradient_flow(activation, scale, hidden, steps, seed):
     """What the explorer plots: log10 of the gradient norms and of the bound, t = 1..T."""
-    W, U, x = network(scale, hidden, steps, seed)
-    _, slopes = run_forward(activation, W, U, x)
-    logs = log10_gradient_norms(W, slopes, np.ones(hidden) / np.sqrt(hidden))
+    W_hh, W_xh, x = network(scale, hidden, steps, seed)
+    _, slopes = run_forward(activation, W_hh, W_xh, x)
+    logs = log10_gradient_norms(W_hh, slopes, np.ones(hidden) / np.sqrt(hidden))
     t = np.arange(1, steps + 1)
     bound = (steps - t) * np.log10(GAMMA[activation] * scale)
     return t, logs, bound
@@ -149,10 +149,10 @@ def powers_of_ten(ax):
 
 # %%
 t, logs, bound = gradient_flow(activation, scale, hidden, steps, seed)
-W = network(scale, hidden, steps, seed)[0]
+W_hh = network(scale, hidden, steps, seed)[0]
 finite = np.isfinite(logs)
 print(f"{activation}, s = {scale}, H = {hidden}, T = {steps}, seed {seed}")
-print(f"sigma_max(W) = {np.linalg.svd(W, compute_uv=False)[0]:.4f}")
+print(f"sigma_max(W_hh) = {np.linalg.svd(W_hh, compute_uv=False)[0]:.4f}")
 print(f"||dL/dh_1|| = 10^{logs[0]:.2f}" if finite[0] else "||dL/dh_1|| = 0 exactly")
 if finite.sum() > 1:
     per_step = 10 ** ((logs[finite][0] - logs[-1]) / (finite.sum() - 1))
@@ -202,7 +202,7 @@ for seed_, s_star in found.items():
     print(f"seed {seed_}: tanh stops vanishing at s = {s_star:.2f}")
 # At s = 1 the bound allows a factor of 1 per step, but it assumes every slope tanh'(z) is 1,
 # which happens only at z = 0. Any nonzero pre-activation loses a little at each step, so s
-# has to exceed 1 by a clear margin before the stretching of W makes up for the slopes.
+# has to exceed 1 by a clear margin before the stretching of W_hh makes up for the slopes.
 assert all(s_star is not None and s_star > 1.05 for s_star in found.values())
 assert gradient_flow("tanh", 1.0, 32, 100, 1)[1][0] < -1  # at s = 1: a clear loss
 
@@ -210,7 +210,7 @@ assert gradient_flow("tanh", 1.0, 32, 100, 1)[1][0] < -1  # at s = 1: a clear lo
 # ## Try it 2: eigenvalues below one, and the gradient grows
 #
 # The chapter's rule is stated with the largest *singular* value, not with eigenvalues.
-# Build a counter-example to the eigenvalue version: a $2 \times 2$ matrix $W$ whose two
+# Build a counter-example to the eigenvalue version: a $2 \times 2$ matrix $W_{hh}$ whose two
 # eigenvalues are both below 1 in magnitude, but for which the gradient sent back through
 # a **linear** network (every $\phi' = 1$), starting from $(1, 1)/\sqrt2$, grows for
 # several steps before it decays. Use `log10_gradient_norms` with all slopes equal to 1,
@@ -226,8 +226,8 @@ sigma_max = np.linalg.svd(W2, compute_uv=False)[0]
 print("eigenvalues:", np.round(eigenvalues, 3), "  largest singular value:", round(sigma_max, 3))
 print(f"peak norm {norms2.max():.2f} after {norms2.argmax()} steps back")
 print(f"norm after {n_steps} steps back: {norms2[-1]:.1e}")
-# The large off-diagonal entry makes W non-normal: its eigenvectors are far from
-# orthogonal, and W^T first moves the gradient into a direction it stretches. The
+# The large off-diagonal entry makes W2 non-normal: its eigenvectors are far from
+# orthogonal, and W2^T first moves the gradient into a direction it stretches. The
 # eigenvalues only set the long-run rate 0.9^n, which wins in the end.
 assert np.abs(eigenvalues).max() < 1
 assert norms2.max() > 5 and norms2.argmax() >= 5 and norms2[-1] < 1e-2
@@ -252,17 +252,19 @@ plt.show()
 # \rvert$), and say what this means for a task whose answer depends on $x_1$.
 
 # %% tags=["solution"]
-W3, U3, x3 = network(0.9, 32, 100, 1)
+W3_hh, W3_xh, x3 = network(0.9, 32, 100, 1)
 x3_flipped = x3.copy()
 x3_flipped[0] = -x3[0]
-h_a, _ = run_forward("tanh", W3, U3, x3)
-h_b, _ = run_forward("tanh", W3, U3, x3_flipped)
+h_a, _ = run_forward("tanh", W3_hh, W3_xh, x3)
+h_b, _ = run_forward("tanh", W3_hh, W3_xh, x3_flipped)
 gap = np.linalg.norm(h_a - h_b, axis=1)  # gap[t - 1] = ||h_t - h'_t||
 for t_ in (1, 10, 50, 100):
     print(f"t = {t_:3d}: ||h_t - h'_t|| = {gap[t_ - 1]:.1e}")
-# After step 1 the inputs agree, so h_t - h'_t = tanh(W h_{t-1} + u) - tanh(W h'_{t-1} + u),
-# and tanh is 1-Lipschitz: ||h_t - h'_t|| <= ||W (h_{t-1} - h'_{t-1})|| <= 0.9 ||h_{t-1} - h'_{t-1}||.
-# By t = 100 the states differ by about 1e-11, so no read-out of h_100 can tell
-# the sequences apart: a label that depends on x_1 is unlearnable from this state.
+# After step 1 the inputs agree, so with c = W_xh x_t the same for both,
+# h_t - h'_t = tanh(W_hh h_{t-1} + c) - tanh(W_hh h'_{t-1} + c), and tanh is 1-Lipschitz:
+# ||h_t - h'_t|| <= ||W_hh (h_{t-1} - h'_{t-1})|| <= 0.9 ||h_{t-1} - h'_{t-1}||.
+# By t = 100 the states differ by about 1e-11: only a read-out with enormous weights could
+# tell the sequences apart, and a gradient of the same size would have to find it, so in
+# this network a label that depends on x_1 is out of reach.
 assert np.all(gap[1:] <= 0.9 * gap[:-1] + 1e-15)
 assert gap[0] > 0.1 and gap[-1] < 1e-8

@@ -2,28 +2,31 @@
 
 A recurrent network reaches x_1 from its output only through the chain h_T <- ... <- h_1:
 T - 1 Jacobians, so d y / d x_1 shrinks geometrically with T. A one-layer attention
-read-out looks at every position directly,
+read-out looks at every position k directly,
 
-    y = w_y^T sum_t a_t v_t,   a = softmax(s),   s_t = q^T k_t / sqrt(d) + beta m_t,
-    q = W_q e_T,  k_t = W_k e_t,  v_t = W_v e_t,  e_t = x_t + p_t  (p_t: position code),
+    y = w_y^T sum_k alpha_k v_k,   alpha = softmax(l),   l_k = q^T W_K x~_k / sqrt(D) + beta [k marked],
+    q = W_Q x~_T,   v_k = W_V x~_k,   x~_k = x_k + p_k  (x~: embedded input, p_k: position code),
 
 so the path from x_1 to y has length one at every T. What it pays instead is the softmax:
-with scores that do not single out position 1, a_1 is about 1/T and the gradient is diluted
-like 1/T; with a score bonus beta for a marked position (m_t = 1 at t = 1, else 0: a
-read-out that has learned what to look for) a_1 stays near 1.
+with scores l_k that do not single out position 1, alpha_1 is about 1/T and the gradient
+is diluted like 1/T; with a score bonus beta for a marked position (only position 1 is
+marked, by a 1 in input channel 0: a read-out that has learned what to look for) alpha_1
+stays near 1.
 
 Everything in float64: the RNN's gradient falls below float32's smallest number.
 
-Run: python attention_path.py   (prints the table, writes attention_path.svg)
+Run: python attention_path.py   (prints the table, writes attention_path.svg and
+attention_path.json)
 """
 
+import json
 import math
 
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
-D, HIDDEN, BATCH = 8, 32, 32  # input size (channel 0 is the marker m_t), RNN units, sequences
+D, HIDDEN, BATCH = 8, 32, 32  # input size (channel 0 marks position 1), RNN units, sequences
 LENGTHS = (1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200)
 SHOWN = (10, 50, 100, 200)
 SHARP_BONUS = 8.0  # beta: the learned preference for the marked position
@@ -40,12 +43,12 @@ def check_sequence(x: torch.Tensor) -> None:
 
 # --8<-- [start:positions]
 def sinusoidal_positions(length: int, dim: int = D) -> torch.Tensor:
-    """Vaswani et al.'s code: p_t[2j] = sin(t w_j), p_t[2j+1] = cos(t w_j)."""
+    """Vaswani et al.'s code: p_t[2i] = sin(t w_i), p_t[2i+1] = cos(t w_i)."""
     if isinstance(length, bool) or not isinstance(length, int) or length < 1:
         raise ValueError(f"length must be a positive integer, got {length!r}")
     t = torch.arange(length, dtype=torch.float64)[:, None]
-    j2 = torch.arange(0, dim, 2, dtype=torch.float64)  # 2j = 0, 2, 4, ...
-    rates = 10000.0 ** (-j2 / dim)  # w_j = 1 / 10000^(2j/dim)
+    i2 = torch.arange(0, dim, 2, dtype=torch.float64)  # 2i = 0, 2, 4, ...
+    rates = 10000.0 ** (-i2 / dim)  # w_i = 1 / 10000^(2i/dim)
     p = torch.zeros(length, dim, dtype=torch.float64)
     p[:, 0::2], p[:, 1::2] = torch.sin(t * rates), torch.cos(t * rates)
     return p
@@ -56,7 +59,7 @@ def sinusoidal_positions(length: int, dim: int = D) -> torch.Tensor:
 
 # --8<-- [start:readout]
 class AttentionReadout(nn.Module):
-    """y = w_y^T sum_t a_t v_t, a = softmax over ALL positions: one step away."""
+    """y = w_y^T sum_k alpha_k v_k, alpha = softmax over ALL positions: one step away."""
 
     def __init__(self, bonus: float = 0.0, positions: bool = True, seed: int = 0):
         super().__init__()
@@ -68,20 +71,20 @@ class AttentionReadout(nn.Module):
             w = torch.randn(*shape, generator=g, dtype=torch.float64)
             return nn.Parameter(w / D**0.5)
 
-        self.W_q, self.W_k, self.W_v = weight(D, D), weight(D, D), weight(D, D)
+        self.W_Q, self.W_K, self.W_V = weight(D, D), weight(D, D), weight(D, D)
         self.w_y = weight(D)
         self.bonus, self.positions = bonus, positions
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (batch, T, D) -> y (batch,)."""
         check_sequence(x)
-        e = x + sinusoidal_positions(x.shape[1]) if self.positions else x
-        q = e[:, -1] @ self.W_q.T  # the query comes from the last position
-        k, v = e @ self.W_k.T, e @ self.W_v.T
-        scores = (k @ q[:, :, None])[..., 0] / D**0.5  # (batch, T)
-        scores = scores + self.bonus * x[..., 0]  # beta m_t: prefer marked steps
-        a = torch.softmax(scores, dim=1)  # a weight for every position at once
-        return (a[:, :, None] * v).sum(1) @ self.w_y
+        x_tilde = x + sinusoidal_positions(x.shape[1]) if self.positions else x
+        q = x_tilde[:, -1] @ self.W_Q.T  # the query comes from the last position
+        keys, v = x_tilde @ self.W_K.T, x_tilde @ self.W_V.T
+        scores = (keys @ q[:, :, None])[..., 0] / D**0.5  # l_k, shape (batch, T)
+        scores = scores + self.bonus * x[..., 0]  # + beta where marked: prefer marked steps
+        alpha = torch.softmax(scores, dim=1)  # a weight for every position at once
+        return (alpha[:, :, None] * v).sum(1) @ self.w_y
 
 
 # --8<-- [end:readout]
@@ -127,11 +130,12 @@ def first_input_influence(model: nn.Module, x: torch.Tensor) -> float:
 
 
 def attention_weight_on_first(model: AttentionReadout, x: torch.Tensor) -> float:
-    """Mean over the batch of a_1, the softmax weight the read-out gives position 1."""
+    """Mean over the batch of alpha_1, the softmax weight the read-out gives position 1."""
     check_sequence(x)
-    e = x + sinusoidal_positions(x.shape[1]) if model.positions else x
-    q = e[:, -1] @ model.W_q.T
-    scores = (e @ model.W_k.T @ q[:, :, None])[..., 0] / D**0.5 + model.bonus * x[..., 0]
+    x_tilde = x + sinusoidal_positions(x.shape[1]) if model.positions else x
+    q = x_tilde[:, -1] @ model.W_Q.T
+    keys = x_tilde @ model.W_K.T
+    scores = (keys @ q[:, :, None])[..., 0] / D**0.5 + model.bonus * x[..., 0]
     return torch.softmax(scores, dim=1)[:, 0].mean().item()
 
 
@@ -214,15 +218,23 @@ if __name__ == "__main__":
     for name in ("attention, diffuse", "attention, sharp"):
         slope = loglog_slope(LENGTHS, found[name], 10, 200)
         print(f"{name}: ||dy/dx_1|| ~ T^{slope:.2f} (T = 10 to 200)")
+    values = {
+        "rnn_factor": round(per_step, 2),
+        "diffuse_exponent": round(loglog_slope(LENGTHS, found["attention, diffuse"], 10, 200), 2),
+    }
     sharp = AttentionReadout(bonus=SHARP_BONUS)
     for length in (10, 200):
-        a_1 = attention_weight_on_first(sharp, marked_sequences(length))
+        alpha_1 = attention_weight_on_first(sharp, marked_sequences(length))
         diffuse = attention_weight_on_first(AttentionReadout(), marked_sequences(length))
-        print(f"weight on position 1 at T = {length}: diffuse {diffuse:.4f}, sharp {a_1:.4f}")
+        print(f"weight on position 1 at T = {length}: diffuse {diffuse:.4f}, sharp {alpha_1:.4f}")
+        values[f"sharp_weight_{length}"] = round(alpha_1, 2)
 
     print("\nShuffle positions 2..T-1 (T = 20): largest change of y")
     blind = permutation_changes_output(AttentionReadout(positions=False))
     print(f"  without position codes: {blind:.2f}  (below 1e-12, rounding only: {blind < 1e-12})")
     print(f"  with sinusoidal codes:  {permutation_changes_output(AttentionReadout()):.2f}")
+    with open("attention_path.json", "w", encoding="utf-8") as handle:
+        json.dump(values, handle, indent=1)
+        handle.write("\n")
     plot(found)
 # --8<-- [end:main]

@@ -4,7 +4,7 @@ For a loss on the last state only, L = L(y_T), the recurrent matrix is used once
 and its gradient is one term per use:
 
     dL/dW_hh = sum_{k=1..T} diag(phi'(z_k)) (J_T ... J_{k+1})^T W_hy^T e_T  h_{k-1}^T,
-    J_j = dh_j/dh_{j-1} = diag(phi'(z_j)) W_hh,    e_T = dL/dy_T.
+    J_t = dh_t/dh_{t-1} = diag(phi'(z_t)) W_hh,    e_T = dL/dy_T.
 
 The term for step k carries T - k Jacobians. The read-out W_hy is used once, next to the
 loss, so its gradient is a single term with no Jacobian at all: e_T h_T^T.
@@ -12,8 +12,10 @@ loss, so its gradient is a single term with no Jacobian at all: e_T h_T^T.
 This file builds every term explicitly, checks that they add up to what the recursive
 backward pass in rnn_numpy.py returns, and measures how much each term contributes.
 
-Run: python bptt_paths.py   (prints the table, writes bptt_paths.svg)
+Run: python bptt_paths.py   (prints the table, writes bptt_paths.svg and bptt_paths.json)
 """
+
+import json
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -60,8 +62,8 @@ def explicit_term(params: Params, trace: Trace, target: np.ndarray, k: int) -> n
     """Term k on its own: the full Jacobian product J_T ... J_{k+1}, built as a matrix."""
     T = len(trace.zs)
     P = np.eye(params.sizes[1])
-    for j in range(k + 1, T + 1):
-        P = step_jacobian(params, trace.zs[j - 1], trace.activation) @ P  # dh_T/dh_k
+    for t in range(k + 1, T + 1):
+        P = step_jacobian(params, trace.zs[t - 1], trace.activation) @ P  # dh_t/dh_k
     e_T = output_errors(trace, target, "last")[-1]
     dz = derivative(trace.zs[k - 1], trace.activation) * (P.T @ params.W_hy.T @ e_T)
     return np.outer(dz, trace.hs[k - 1])
@@ -73,15 +75,15 @@ def total_from_direct(
     trace: Trace,
     direct: np.ndarray,
 ) -> np.ndarray:
-    """Row t: sum over k >= t of (J_k ... J_{t+1})^T times row k of direct."""
+    """Row k: sum over t >= k of (J_t ... J_{k+1})^T times row t of direct."""
     T, H = trace.zs.shape
     total = np.zeros((T, H))
-    for t in range(1, T + 1):
-        P = np.eye(H)  # dh_k/dh_t, starting at k = t
-        for k in range(t, T + 1):
-            if k > t:
-                P = step_jacobian(params, trace.zs[k - 1], trace.activation) @ P
-            total[t - 1] += P.T @ direct[k - 1]
+    for k in range(1, T + 1):
+        P = np.eye(H)  # dh_t/dh_k, starting at t = k
+        for t in range(k, T + 1):
+            if t > k:
+                P = step_jacobian(params, trace.zs[t - 1], trace.activation) @ P
+            total[k - 1] += P.T @ direct[t - 1]
     return total
 
 
@@ -102,6 +104,15 @@ def four_steps_back(params: Params, trace: Trace, grad_h5: np.ndarray) -> tuple:
 
 
 # --8<-- [end:note001]
+
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def scientific(x: float) -> str:
+    """x as prose writes it, one digit: 4.2e-05 -> '4 × 10⁻⁵'."""
+    mantissa, exponent = f"{x:.0e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
 
 
 def plot(shares: dict[str, np.ndarray], readout_share: float, path: str = "bptt_paths.svg") -> None:
@@ -162,16 +173,30 @@ if __name__ == "__main__":
     print(f"  BPTT (rnn_numpy.backward):                {dh_norms[0]:.4e}")
     print(f"  W^4 f'(h_1)...f'(h_5), 5 slopes at h:     {np.linalg.norm(note):.4e}")
 
-    print("\nNote 004's sum, loss at every step (tanh): ||dL/dh_t|| for all t")
+    print("\nNote 004's sum, loss at every step (tanh): ||dL/dh_k|| for all k")
     trace = forward(params, xs, activation="tanh")
     targets = rng.standard_normal((T, SIZES["output_size"]))
     direct = (trace.ys - targets) @ params.W_hy  # row t: the direct dL_t/dh_t
     total = total_from_direct(params, trace, direct)
     _, dh_norms = backward(params, trace, targets, loss_at="every")
     same = np.allclose(np.linalg.norm(total, axis=1), dh_norms, rtol=1e-12)
-    print(f"  with the DIRECT dL_k/dh_k it reproduces BPTT: {same}")
+    print(f"  with the DIRECT dL_t/dh_t it reproduces BPTT: {same}")
     double = total_from_direct(params, trace, total)  # totals fed back in
     ratio = np.linalg.norm(double[0]) / dh_norms[0]
-    print(f"  with the TOTAL dL/dh_k, ||dL/dh_1|| is {ratio:.2f} times too large")
+    print(f"  with the TOTAL dL/dh_t, ||dL/dh_1|| is {ratio:.2f} times too large")
+    values = {
+        "share_tanh": f"{100 * last5[0]:.1f}%",
+        "share_sigmoid": f"{100 * last5[1]:.1f}%",
+        "term_20_tanh": scientific(shares["tanh"][T - 1 - 20]),
+        "term_20_sigmoid": scientific(shares["sigmoid"][T - 1 - 20]),
+        "term_0_tanh": round(float(shares["tanh"][T - 1]), 2),
+        "term_0_sigmoid": round(float(shares["sigmoid"][T - 1]), 3),
+        "note001_correct": f"{np.linalg.norm(correct):.4f}",
+        "note001_note": f"{np.linalg.norm(note):.4f}",
+        "note004_ratio": round(float(ratio), 2),
+    }
+    with open("bptt_paths.json", "w", encoding="utf-8") as handle:
+        json.dump(values, handle, indent=1, ensure_ascii=False)
+        handle.write("\n")
     plot(shares, readout)
 # --8<-- [end:main]

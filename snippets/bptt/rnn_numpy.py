@@ -7,15 +7,17 @@ The model, in column-vector notation, for t = 1..T:
     y_t = W_hy h_t + b_y                        (linear read-out)
 
 The loss is squared error, L = 1/2 sum_{t in S} ||y_t - y*_t||^2, where S is either the
-last step only (loss_at="last", targets of shape (K,)) or every step (loss_at="every",
-targets of shape (T, K)). The backward pass returns the gradient of L for every
+last step only (loss_at="last", targets of shape (D_y,)) or every step (loss_at="every",
+targets of shape (T, D_y)); D_y is the output size. The backward pass returns the gradient of L for every
 parameter and, from the same single sweep, the total derivative dL/dh_t for every t:
 everything h_t influences, through y_t and through all later states.
 
 The test checks every gradient against torch.autograd in float64; the rest of the site
-trusts this file. Run: python rnn_numpy.py
+trusts this file. Run: python rnn_numpy.py   (also writes rnn_numpy.json, the values the
+page quotes)
 """
 
+import json
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -62,8 +64,8 @@ class Params:
     W_xh: np.ndarray  # (H, D) input to hidden
     W_hh: np.ndarray  # (H, H) hidden to hidden: the recurrent matrix
     b_h: np.ndarray  # (H,)
-    W_hy: np.ndarray  # (K, H) hidden to output
-    b_y: np.ndarray  # (K,)
+    W_hy: np.ndarray  # (D_y, H) hidden to output
+    b_y: np.ndarray  # (D_y,)
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -71,18 +73,24 @@ class Params:
             if not np.all(np.isfinite(getattr(self, f.name))):
                 raise ValueError(f"{f.name} contains NaN or infinite entries")
         H, D = self.W_xh.shape if self.W_xh.ndim == 2 else (-1, -1)
-        K = self.W_hy.shape[0] if self.W_hy.ndim == 2 else -1
-        expected = {"W_xh": (H, D), "W_hh": (H, H), "b_h": (H,), "W_hy": (K, H), "b_y": (K,)}
-        if min(H, K) < 0 or any(getattr(self, n).shape != s for n, s in expected.items()):
+        D_y = self.W_hy.shape[0] if self.W_hy.ndim == 2 else -1
+        expected = {
+            "W_xh": (H, D),
+            "W_hh": (H, H),
+            "b_h": (H,),
+            "W_hy": (D_y, H),
+            "b_y": (D_y,),
+        }
+        if min(H, D_y) < 0 or any(getattr(self, n).shape != s for n, s in expected.items()):
             raise ValueError(
                 f"inconsistent shapes: W_xh {self.W_xh.shape}, W_hh {self.W_hh.shape}, "
                 f"b_h {self.b_h.shape}, W_hy {self.W_hy.shape}, b_y {self.b_y.shape}; "
-                "need W_xh (H, D), W_hh (H, H), b_h (H,), W_hy (K, H), b_y (K,)"
+                "need W_xh (H, D), W_hh (H, H), b_h (H,), W_hy (D_y, H), b_y (D_y,)"
             )
 
     @property
     def sizes(self) -> tuple[int, int, int]:
-        """(input size D, hidden size H, output size K)."""
+        """(input size D, hidden size H, output size D_y)."""
         return self.W_xh.shape[1], self.W_hh.shape[0], self.W_hy.shape[0]
 
     def items(self) -> list[tuple[str, np.ndarray]]:
@@ -120,7 +128,7 @@ class Trace:
     xs: np.ndarray  # (T, D) inputs x_1..x_T
     zs: np.ndarray  # (T, H) pre-activations z_1..z_T
     hs: np.ndarray  # (T + 1, H) states h_0..h_T (row 0 is h_0)
-    ys: np.ndarray  # (T, K) outputs y_1..y_T
+    ys: np.ndarray  # (T, D_y) outputs y_1..y_T
     activation: str  # the phi it ran with; backward uses the same one
 
 
@@ -163,19 +171,19 @@ def forward(
 
 
 def output_errors(trace: Trace, targets: np.ndarray, loss_at: str) -> np.ndarray:
-    """dL/dy_t for every t as a (T, K) array: y_t - y*_t where the loss looks, else 0."""
+    """dL/dy_t for every t as a (T, D_y) array: y_t - y*_t where the loss looks, else 0."""
     if loss_at not in LOSS_AT:
         raise ValueError(f"loss_at must be one of {LOSS_AT}, got {loss_at!r}")
-    T, K = trace.ys.shape
+    T, D_y = trace.ys.shape
     targets = np.asarray(targets, dtype=float)
-    want = (K,) if loss_at == "last" else (T, K)
+    want = (D_y,) if loss_at == "last" else (T, D_y)
     if targets.shape != want:
         raise ValueError(
             f"targets must have shape {want} for loss_at={loss_at!r}, got {targets.shape}"
         )
     if not np.all(np.isfinite(targets)):
         raise ValueError("targets must not contain NaN or infinite values")
-    errors = np.zeros((T, K))
+    errors = np.zeros((T, D_y))
     if loss_at == "last":
         errors[-1] = trace.ys[-1] - targets
     else:
@@ -193,7 +201,7 @@ def backward(
     params: Params, trace: Trace, targets: np.ndarray, loss_at: str = "last"
 ) -> tuple[Params, np.ndarray]:
     """BPTT: all parameter gradients and ||dL/dh_t||, t = 1..T, in one sweep."""
-    e = output_errors(trace, targets, loss_at)  # e_t = dL/dy_t, shape (T, K)
+    e = output_errors(trace, targets, loss_at)  # e_t = dL/dy_t, shape (T, D_y)
     T, H = trace.zs.shape
     grads = Params(*(np.zeros_like(p) for _, p in params.items()))
     dh_norms = np.empty(T)
@@ -276,7 +284,8 @@ if __name__ == "__main__":
     xs = rng.standard_normal((T, SIZES["input_size"]))
     targets = rng.standard_normal((T, SIZES["output_size"]))
     params = init_params(**SIZES, recurrent_scale=1.0, seed=0)
-    print(f"RNN with D = 3 inputs, H = 4 hidden units, K = 2 outputs, T = {T}")
+    print(f"RNN with D = 3 inputs, H = 4 hidden units, D_y = 2 outputs, T = {T}")
+    values = {}
     for activation in ACTIVATIONS:
         for loss_at in LOSS_AT:
             y_star = targets[-1] if loss_at == "last" else targets
@@ -289,4 +298,11 @@ if __name__ == "__main__":
             print(f"  finite differences agree to {agree}")
             norms = " ".join(f"{n:.4f}" for n in dh_norms)
             print(f"  ||dL/dh_t||, t = 1..6: {norms}")
+            if (activation, loss_at) == ("sigmoid", "last"):
+                factors = dh_norms[1:] / dh_norms[:-1]  # shrink per step back
+                values["sigmoid_factor_min"] = round(float(factors.min()), 1)
+                values["sigmoid_factor_max"] = round(float(factors.max()), 1)
+    with open("rnn_numpy.json", "w", encoding="utf-8") as handle:
+        json.dump(values, handle, indent=1)
+        handle.write("\n")
 # --8<-- [end:main]

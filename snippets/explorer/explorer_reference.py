@@ -13,6 +13,7 @@ and explorer_reference_table.md)
 """
 
 import functools
+import json
 import math
 
 import matplotlib.pyplot as plt
@@ -341,11 +342,20 @@ def summary_rows() -> list[list[str]]:
     return rows
 
 
-HEADER = ["setting", "φ", "s", "σ_max(W)", "σ_min(W)", "‖∂L/∂h_1‖", "per step", "bound, t = 1"]
+HEADER = [
+    "setting",
+    "φ",
+    "s",
+    "σ_max(W_hh)",
+    "σ_min(W_hh)",
+    "‖∂L/∂h_1‖",
+    "per step",
+    "bound, t = 1",
+]
 MD_HEADER = [
     *HEADER[:3],
-    "σ<sub>max</sub>(W)",
-    "σ<sub>min</sub>(W)",
+    "σ<sub>max</sub>(W<sub>hh</sub>)",
+    "σ<sub>min</sub>(W<sub>hh</sub>)",
     "‖∂L/∂h<sub>1</sub>‖",
     *HEADER[6:],
 ]
@@ -392,8 +402,8 @@ def plot(path: str = "explorer_reference.svg") -> None:
 
 
 if __name__ == "__main__":
-    print("h_t = φ(W h_{t-1} + U x_t), h_0 = 0; loss at the last step, ‖∂L/∂h_T‖ = 1")
-    print("W = s·Q with Q orthogonal; H = 32 hidden units, T = 100 steps, seed 1\n")
+    print("h_t = φ(W_hh h_{t-1} + W_xh x_t), h_0 = 0; loss at the last step, ‖∂L/∂h_T‖ = 1")
+    print("W_hh = s·Q with Q orthogonal; H = 32 hidden units, T = 100 steps, seed 1\n")
     rows = summary_rows()
     widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(len(HEADER))]
     for row in [HEADER, *rows]:
@@ -403,10 +413,22 @@ if __name__ == "__main__":
         for row in rows:
             table.write("| " + " | ".join(row) + " |\n")
     print("\nSmallest s on the slider (1.00, 1.01, …) with ‖∂L/∂h_1‖ ≥ ‖∂L/∂h_T‖:")
-    for activation in ("tanh", "relu"):
-        print(f"  {activation}: s = {crossing(activation):.2f}")
+    crossings = {activation: crossing(activation) for activation in ("tanh", "relu")}
+    for activation, scale in crossings.items():
+        print(f"  {activation}: s = {scale:.2f}")
     off = fraction_off(run(**CONFIGURATIONS["ReLU"]))
     print(f"ReLU at s = 1.00: {off:.1%} of units are switched off at an average step")
+    exploding = run(**CONFIGURATIONS["exploding"])
+    overstated = exploding["bound_log10"][0] - exploding["grad_log10"][0]  # orders of magnitude
+    values = {
+        "crossing_tanh": f"{crossings['tanh']:.2f}",
+        "crossing_relu": f"{crossings['relu']:.2f}",
+        "relu_off": f"{off:.1%}",
+        "exploding_overstated": int(np.floor(overstated)),
+    }
+    with open("explorer_reference.json", "w", encoding="utf-8") as handle:
+        json.dump(values, handle, indent=1)
+        handle.write("\n")
     print("\nThe same five runs in Python:")
     for params in CONFIGURATIONS.values():
         print("  " + python_call(**params))

@@ -1,11 +1,13 @@
 """Push a state forward and a gradient backward through the same matrix, many times over.
 
 A first look at vanishing and exploding gradients, before any training: the size of a
-vector sent back through k copies of a recurrent matrix is set by that matrix's
+vector sent back through n copies of a recurrent matrix is set by that matrix's
 eigenvalues (here the matrices are diagonal, so eigenvalues and singular values agree).
 
-Run: python norm_decay.py   (prints the numbers, writes norm_decay.svg)
+Run: python norm_decay.py   (prints the numbers, writes norm_decay.svg and norm_decay.json)
 """
+
+import json
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -56,13 +58,13 @@ W_EXPLODE = np.diag([1.3, 1.1])
 
 
 def propagated_norms(W: np.ndarray, steps: int) -> np.ndarray:
-    """Norms of (W^T)^k 1 for k = 1..steps: a gradient of ones sent back k steps."""
+    """Norms of (W^T)^n 1 for n = 1..steps: a gradient of ones sent back n steps."""
     W, steps = as_square_matrix(W), check_steps(steps)
     v = np.ones(W.shape[0])
     norms = np.empty(steps)
-    for k in range(steps):
+    for n in range(steps):
         v = W.T @ v
-        norms[k] = np.linalg.norm(v)
+        norms[n] = np.linalg.norm(v)
     return norms
 
 
@@ -80,6 +82,15 @@ def scaled_rotation(rho: float, angle: float = 0.7) -> np.ndarray:
     return rho * np.array([[c, -s], [s, c]])
 
 
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def scientific(x: float) -> str:
+    """x as prose writes it, one digit: 2.98e-08 -> '3 × 10⁻⁸'."""
+    mantissa, exponent = f"{x:.0e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
+
+
 def plot(path: str = "norm_decay.svg", steps: int = 30) -> None:
     """Norm against step, log scale: the two demo matrices and three radii around 1."""
     cases = [
@@ -88,14 +99,14 @@ def plot(path: str = "norm_decay.svg", steps: int = 30) -> None:
         *[(f"{rho} × rotation", scaled_rotation(rho)) for rho in (0.9, 1.0, 1.1)],
     ]
     fig, ax = plt.subplots()
-    k = np.arange(steps + 1)
+    n = np.arange(steps + 1)
     for label, W in cases:
         norms = np.concatenate([[np.sqrt(2.0)], propagated_norms(W, steps)])
-        ax.plot(k, norms, label=f"{label}   (ρ = {spectral_radius(W):.1f})")
+        ax.plot(n, norms, label=f"{label}   (ρ = {spectral_radius(W):.1f})")
     ax.set_yscale("log")
-    ax.set_xlabel("steps back in time, k")
-    ax.set_ylabel("‖(Wᵀ)ᵏ 1‖  (log scale)")
-    ax.set_title("A vector sent back through W shrinks or grows like ρᵏ")
+    ax.set_xlabel("steps back in time, n")
+    ax.set_ylabel("‖(Wᵀ)ⁿ 1‖  (log scale)")
+    ax.set_title("A vector sent back through W shrinks or grows like ρⁿ")
     ax.legend(loc="lower left")
     fig.savefig(path, metadata={"Date": None})
     plt.close(fig)
@@ -119,11 +130,25 @@ if __name__ == "__main__":
         print(f"Norm after {t} steps (exploding case): {explode[t - 1]:.2f}")
 
     long_vanish, long_explode = propagated_norms(W_VANISH, 30), propagated_norms(W_EXPLODE, 30)
-    print("\nFactor per step, norm(k) / norm(k-1):")
-    print(f"  vanishing case at k = 30: {long_vanish[-1] / long_vanish[-2]:.4f}  (ρ = 0.5)")
-    print(f"  exploding case at k = 10: {explode[-1] / explode[-2]:.4f}")
-    print(f"  exploding case at k = 30: {long_explode[-1] / long_explode[-2]:.4f}  (ρ = 1.3)")
-    for rho in (0.9, 1.1):
-        print(f"  ρ = {rho}: a factor of 10 every {np.log(10) / abs(np.log(rho)):.1f} steps")
+    print("\nFactor per step, norm(n) / norm(n-1):")
+    print(f"  vanishing case at n = 30: {long_vanish[-1] / long_vanish[-2]:.4f}  (ρ = 0.5)")
+    print(f"  exploding case at n = 10: {explode[-1] / explode[-2]:.4f}")
+    print(f"  exploding case at n = 30: {long_explode[-1] / long_explode[-2]:.4f}  (ρ = 1.3)")
+    tenfold = {rho: np.log(10) / abs(np.log(rho)) for rho in (0.9, 1.1)}
+    for rho, steps in tenfold.items():
+        print(f"  ρ = {rho}: a factor of 10 every {steps:.1f} steps")
+    values = {
+        "eig_large": round(float(eig[0]), 1),
+        "eig_small": round(float(eig[1]), 1),
+        "state_ratio": round(float(h[0] / h[1]), 4),
+        "decay_20": round(float(eig[0] ** 20), 4),
+        "norm_25": scientific(vanish[24]),
+        "norm_30": scientific(vanish[29]),
+        "tenfold_09": round(float(tenfold[0.9]), 1),
+        "tenfold_11": round(float(tenfold[1.1]), 1),
+    }
+    with open("norm_decay.json", "w", encoding="utf-8") as handle:
+        json.dump(values, handle, indent=1, ensure_ascii=False)
+        handle.write("\n")
     plot()
 # --8<-- [end:main]

@@ -9,10 +9,10 @@ on adding-problem inputs with T = 100, for several forget-gate biases:
   cell path only   the gates read h_{t-1}.detach(), so the gradient can only travel along c
   all paths        the ordinary LSTM
 
-Run: python forget_gate.py   (prints the table, writes forget_gate.svg; needs gate_cells.py
-and adding_task.py beside it)
+Run: python forget_gate.py   (prints the table, writes forget_gate.svg and forget_gate.json)
 """
 
+import json
 import math
 
 import matplotlib.pyplot as plt
@@ -167,8 +167,21 @@ if __name__ == "__main__":
         f = row["forget"]
         print(f"  {name:16s}  {(f * (1 - f)).mean().item():.4f}")
     print()
+    values = {}
     for bias in (1.0, 3.0, 5.0):
         f = 1 / (1 + math.exp(-bias))
         print(f"sigmoid({bias:g}) = {f:.4f}: a factor e lost every {1 / -math.log(f):.1f} steps")
+        values[f"time_constant_{bias:g}"] = round(1 / -math.log(f), 1)
+    every = {name: row["all paths"][0].item() for name, row in found.items()}
+    values |= {
+        "default_all_orders": math.floor(-math.log10(every["PyTorch default"])),
+        "growth_5": round(every["b_f = 5"]),
+        "slope_5": round(
+            (found["b_f = 5"]["forget"] * (1 - found["b_f = 5"]["forget"])).mean().item(), 4
+        ),
+    }
+    with open("forget_gate.json", "w", encoding="utf-8") as handle:
+        json.dump(values, handle, indent=1)
+        handle.write("\n")
     plot(found)
 # --8<-- [end:main]

@@ -4,11 +4,11 @@ PyTorch stores all the gates of a layer in two matrices and two bias vectors, st
 rows. For nn.LSTM the row blocks are, in this order, the input gate i, the forget gate f,
 the candidate g and the output gate o:
 
-    weight_ih_l0 (4H, I) = [W_xi; W_xf; W_xg; W_xo]     bias_ih_l0 (4H,)
+    weight_ih_l0 (4H, D) = [W_xi; W_xf; W_xg; W_xo]     bias_ih_l0 (4H,)
     weight_hh_l0 (4H, H) = [W_hi; W_hf; W_hg; W_ho]     bias_hh_l0 (4H,)
 
-For nn.GRU there are three blocks: the reset gate r, the update gate z, the candidate n.
-Each gate adds BOTH biases, so the bias a gate really has is bias_ih + bias_hh in its
+For nn.GRU there are three blocks: the reset gate r, the update gate u and the candidate
+h_hat (PyTorch's documentation calls the last two z and n). Each gate adds BOTH biases, so the bias a gate really has is bias_ih + bias_hh in its
 slice. The cells below compute every equation by hand from those slices; the test checks
 them against nn.LSTM and nn.GRU in float64.
 
@@ -23,12 +23,14 @@ Use it:
 Run: python gate_cells.py
 """
 
+import json
+
 import torch
 from torch import nn
 
 TOLERANCE = 1e-12  # float64: the hand-written cells agree with PyTorch's to rounding
 LSTM_GATES = ("i", "f", "g", "o")  # PyTorch's row order in weight_ih_l0 / weight_hh_l0
-GRU_GATES = ("r", "z", "n")
+GRU_GATES = ("r", "u", "h_hat")  # PyTorch's documentation: r, z, n
 
 
 def check_layer(layer: nn.Module, kind: type) -> None:
@@ -107,29 +109,29 @@ def lstm_step(
 
 # --8<-- [start:gru]
 def gru_step(layer: nn.GRU, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-    """One GRU step as nn.GRU computes it: reset AFTER the product W_hn h."""
+    """One GRU step as nn.GRU computes it: reset AFTER the product with W_h(h_hat)."""
     check_step_inputs(x, h, layer)
     p = gate_slices(layer)
     r = torch.sigmoid(x @ p["r"]["W_x"].T + h @ p["r"]["W_h"].T + p["r"]["b"])
-    z = torch.sigmoid(x @ p["z"]["W_x"].T + h @ p["z"]["W_h"].T + p["z"]["b"])
-    # The candidate keeps its two biases apart: b_hn sits inside the reset.
-    from_x = x @ p["n"]["W_x"].T + p["n"]["b_ih"]
-    from_h = h @ p["n"]["W_h"].T + p["n"]["b_hh"]
-    n = torch.tanh(from_x + r * from_h)
-    return (1 - z) * n + z * h  # z = 1 keeps the old state: the additive path
+    u = torch.sigmoid(x @ p["u"]["W_x"].T + h @ p["u"]["W_h"].T + p["u"]["b"])
+    # The candidate keeps its two biases apart: the recurrent one sits inside the reset.
+    from_x = x @ p["h_hat"]["W_x"].T + p["h_hat"]["b_ih"]
+    from_h = h @ p["h_hat"]["W_h"].T + p["h_hat"]["b_hh"]
+    h_hat = torch.tanh(from_x + r * from_h)
+    return (1 - u) * h_hat + u * h  # u = 1 keeps the old state: the additive path
 
 
 # --8<-- [end:gru]
 
 
 def gru_step_reset_before(layer: nn.GRU, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-    """Cho et al.'s (2014) candidate, reset BEFORE the product: tanh(W x + W_hn (r*h) + b)."""
+    """Cho et al.'s (2014) candidate, reset BEFORE the product: tanh(W x + W_h (r*h) + b)."""
     check_step_inputs(x, h, layer)
     p = gate_slices(layer)
     r = torch.sigmoid(x @ p["r"]["W_x"].T + h @ p["r"]["W_h"].T + p["r"]["b"])
-    z = torch.sigmoid(x @ p["z"]["W_x"].T + h @ p["z"]["W_h"].T + p["z"]["b"])
-    n = torch.tanh(x @ p["n"]["W_x"].T + (r * h) @ p["n"]["W_h"].T + p["n"]["b"])
-    return (1 - z) * n + z * h
+    u = torch.sigmoid(x @ p["u"]["W_x"].T + h @ p["u"]["W_h"].T + p["u"]["b"])
+    h_hat = torch.tanh(x @ p["h_hat"]["W_x"].T + (r * h) @ p["h_hat"]["W_h"].T + p["h_hat"]["b"])
+    return (1 - u) * h_hat + u * h
 
 
 class LSTMByHand(nn.Module):
@@ -222,6 +224,7 @@ if __name__ == "__main__":
             f"{g} = rows {k * HIDDEN}:{(k + 1) * HIDDEN}" for k, g in enumerate(gates)
         )
         print(f"  {name}: {tuple(layer.weight_ih_l0.shape)}, {blocks}")
+    print("  (PyTorch's documentation calls the GRU's u and h_hat z and n)")
 
     hs, cs = unroll_lstm(LSTMByHand(lstm), x)
     output, (h_T, c_T) = lstm(x)
@@ -239,8 +242,10 @@ if __name__ == "__main__":
         gap_torch = max(gap_torch, (h - output[:, t]).abs().max().item())
         gap_cho = max(gap_cho, (h_cho - output[:, t]).abs().max().item())
     print("\nGRU by hand against nn.GRU, float64, every h_t:")
-    print(f"  reset after W_hn h (PyTorch's form):  equal to 1e-12: {gap_torch < TOLERANCE}")
-    print(f"  reset before W_hn (Cho et al. 2014):  differs by up to {gap_cho:.2f}")
+    print(
+        f"  reset after the product W_h h (PyTorch's form): equal to 1e-12: {gap_torch < TOLERANCE}"
+    )
+    print(f"  reset before it (Cho et al. 2014):               differs by up to {gap_cho:.2f}")
 
     f_bias = gate_slices(lstm)["f"]["b"]
     print("\nForget-gate bias, effective = bias_ih + bias_hh in the f slice:")
@@ -255,4 +260,9 @@ if __name__ == "__main__":
         "\nParameters for input 1, hidden 32: "
         + ", ".join(f"{name} {parameter_count(m)}" for name, m in sizes.items())
     )
+    values = {name: parameter_count(m) for name, m in sizes.items()}
+    values["cho_gap"] = round(gap_cho, 2)
+    with open("gate_cells.json", "w", encoding="utf-8") as handle:
+        json.dump(values, handle, indent=1)
+        handle.write("\n")
 # --8<-- [end:main]

@@ -1,8 +1,11 @@
 """How steep can a squashing activation be? sigmoid' <= 1/4 and tanh' <= 1, and what that does
 to a product of many of them.
 
-Run: python activation_slopes.py   (prints the numbers, writes activation_slopes.svg)
+Run: python activation_slopes.py   (prints the numbers, writes activation_slopes.svg and
+activation_slopes.json)
 """
+
+import json
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -45,8 +48,17 @@ def product_of_factors(factor: float, steps: int, dtype: type = np.float64) -> f
     return float(result)
 
 
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def scientific(x: float, digits: int) -> str:
+    """x as prose writes it: 7.9e-31 -> '8 × 10⁻³¹' (digits after the point: 0)."""
+    mantissa, exponent = f"{x:.{digits}e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
+
+
 def plot(path: str = "activation_slopes.svg") -> None:
-    """Left: the three slopes against z. Right: products of T equal factors, log scale."""
+    """Left: the three slopes against z. Right: products of n equal factors, log scale."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 3.4))
     z = np.linspace(-6, 6, 241)
     left.plot(z, tanh_slope(z), label="tanh′(z)")
@@ -61,19 +73,19 @@ def plot(path: str = "activation_slopes.svg") -> None:
     left.legend(loc="center right", fontsize="small")
     left.set_title("tanh′ ≤ 1 and σ′ ≤ 1/4, both peaking at z = 0")
 
-    T = np.arange(0, 51)
+    n = np.arange(0, 51)
     for factor in (0.9, 0.5, 0.25, 0.1):
-        right.plot(T, float(factor) ** T, label=f"${factor}^T$")
+        right.plot(n, float(factor) ** n, label=f"${factor}^n$")
     right.plot([49], [0.1**49], "o", color="0.2", ms=4)
     right.annotate(
         "$(0.1)^{49}$", (49, 0.1**49), xytext=(-6, 2), textcoords="offset points", ha="right"
     )
     right.set_yscale("log")
     right.set_yticks([10.0**k for k in range(0, -51, -10)])
-    right.set_xlabel("number of factors T")
+    right.set_xlabel("number of factors n")
     right.set_ylabel("product (log scale)")
     right.legend(loc="lower left", fontsize="small")
-    right.set_title("A product of T factors below 1")
+    right.set_title("A product of n factors below 1")
     fig.savefig(path, metadata={"Date": None})
     plt.close(fig)
 
@@ -101,11 +113,23 @@ if __name__ == "__main__":
             f"  z = {v}: h = {h:.4f}, tanh'(z) = {tanh_slope(v):.4f}, but tanh'(h) = {tanh_slope(h):.4f}"
         )
 
-    print("\nProducts of T equal factors:")
-    for T in (10, 20, 50):
-        print(f"  0.25^{T} = {product_of_factors(0.25, T):.3e}")
+    print("\nProducts of n equal factors:")
+    for n in (10, 20, 50):
+        print(f"  0.25^{n} = {product_of_factors(0.25, n):.3e}")
     print(f"  (0.1)^49 = {product_of_factors(0.1, 49):.3e} in float64")
     print(f"  (0.1)^49 = {product_of_factors(0.1, 49, np.float32):.3e} in float32 (underflow)")
     print(f"  smallest positive float32: {np.finfo(np.float32).smallest_subnormal:.3e}")
+    values = {
+        "tanh_slope_2": round(float(tanh_slope(2.0)), 4),
+        "tanh_2": round(float(np.tanh(2.0)), 3),
+        "tanh_slope_at_h": round(float(tanh_slope(np.tanh(2.0))), 4),
+        "slope_overstated": int(tanh_slope(np.tanh(2.0)) / tanh_slope(2.0)),
+        "quarter_50": scientific(product_of_factors(0.25, 50), 0),
+        "tenth_49": scientific(product_of_factors(0.1, 49), 0),
+        "float32_smallest": scientific(float(np.finfo(np.float32).smallest_subnormal), 1),
+    }
+    with open("activation_slopes.json", "w", encoding="utf-8") as handle:
+        json.dump(values, handle, indent=1, ensure_ascii=False)
+        handle.write("\n")
     plot()
 # --8<-- [end:main]

@@ -5,8 +5,11 @@ Every singular value of W_hh = s Q is exactly s, so s is the quantity the bound
 ||dh_t/dh_k|| <= (gamma s)^(t-k) is about (gamma = 1/4 for sigmoid, 1 for tanh and ReLU).
 All T norms of one network come from ONE backward pass (step_grads.per_step_grad_norms).
 
-Run: python per_step_norms.py   (prints the table, writes per_step_norms.svg)
+Run: python per_step_norms.py   (prints the table, writes per_step_norms.svg and
+per_step_norms.json)
 """
+
+import json
 
 import matplotlib.pyplot as plt
 import torch
@@ -91,11 +94,16 @@ if __name__ == "__main__":
     profiles = {(a, s): gradient_profile(a, s) for a in ACTIVATIONS for s in SCALES}
     print(f"T = {T}, loss at the last step; ratio = ||dL/dh_1|| / ||dL/dh_T||")
     print("activation  scale s  gamma*s      ratio  factor per step")
+    values = {}
     for (activation, scale), profile in profiles.items():
         ratio = profile[0].item()
         per_step = ratio ** (1 / (T - 1))
         print(
             f"{activation:10s}  {scale:7g}  {GAMMA[activation] * scale:7g}  {ratio:9.1e}  {per_step:15.3f}"
         )
+        values[f"factor_{activation}_{scale:g}"] = round(per_step, 2)
+    with open("per_step_norms.json", "w", encoding="utf-8") as handle:
+        json.dump(values, handle, indent=1)
+        handle.write("\n")
     plot(profiles)
 # --8<-- [end:main]

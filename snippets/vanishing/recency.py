@@ -7,8 +7,10 @@ latest input x_T, as the sequence gets longer.
 A tanh RNN with PyTorch's default initialisation (every weight uniform in +-1/sqrt(H)), in
 NumPy with the site's reference model (snippets/bptt/rnn_numpy.py).
 
-Run: python recency.py   (prints the table, writes recency.svg)
+Run: python recency.py   (prints the table, writes recency.svg and recency.json)
 """
+
+import json
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -54,6 +56,15 @@ def input_influence(
 # --8<-- [end:influence]
 
 
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def scientific(x: float) -> str:
+    """x as prose writes it, one digit: 2.25e-15 -> '2 × 10⁻¹⁵'."""
+    mantissa, exponent = f"{x:.0e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
+
+
 def plot(first: np.ndarray, latest: np.ndarray, path: str = "recency.svg") -> None:
     """Both influences against the sequence length T, log scale."""
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
@@ -84,9 +95,22 @@ if __name__ == "__main__":
         print(f"{T:4d}   {first[T - 1]:13.2e}   {latest[T - 1]:13.2f}")
     x_other = xs.copy()
     x_other[0] += 1.0  # the same sequence, except that x_1 moved by 1 in every coordinate
+    moved = {}
     for T in (10, 30):
         h_a = forward(params, xs[:T]).hs[-1]
         h_b = forward(params, x_other[:T]).hs[-1]
-        print(f"Changing x_1 by 1 moves h_{T} by {np.linalg.norm(h_a - h_b):.1e}")
+        moved[T] = np.linalg.norm(h_a - h_b)
+        print(f"Changing x_1 by 1 moves h_{T} by {moved[T]:.1e}")
+    values = {
+        "rho": round(float(rho), 2),
+        "sigma_max": round(float(sigma), 2),
+        "moved_30_below": "10" + str(-int(np.floor(-np.log10(moved[30])))).translate(SUPERSCRIPT),
+        "first_60": scientific(first[-1]),
+        "latest_min": round(float(latest.min()), 2),
+        "latest_max": round(float(latest.max()), 2),
+    }
+    with open("recency.json", "w", encoding="utf-8") as handle:
+        json.dump(values, handle, indent=1, ensure_ascii=False)
+        handle.write("\n")
     plot(first, latest)
 # --8<-- [end:main]

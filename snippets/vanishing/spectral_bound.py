@@ -3,18 +3,22 @@
 Pascanu, Mikolov & Bengio (2013): if every slope phi'(z) is at most gamma (1/4 for the
 sigmoid, 1 for tanh and ReLU), then for k < t
 
-    ||dh_t/dh_k|| = ||J_t ... J_{k+1}|| <= (gamma sigma_max(W_hh))^(t-k),   J_j = diag(phi'(z_j)) W_hh,
+    ||dh_t/dh_k|| = ||J_t ... J_{k+1}|| <= (gamma sigma_max(W_hh))^(t-k),   J_t = diag(phi'(z_t)) W_hh,
 
 because the spectral norm (the largest singular value) is submultiplicative. Eigenvalues
 are not: a matrix whose eigenvalues are all zero can still make Jacobian products grow.
 
-Run: python spectral_bound.py   (prints the numbers, writes spectral_bound.svg)
+Run: python spectral_bound.py   (prints the numbers, writes spectral_bound.svg and
+spectral_bound.json)
 """
+
+import json
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 GAMMA = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0}
+TRIALS = 40  # random networks in the check of the bound
 
 
 def slope(z: np.ndarray, activation: str) -> np.ndarray:
@@ -45,7 +49,7 @@ def jacobian_product(
     zs: np.ndarray,
     activation: str,
 ) -> np.ndarray:
-    """dh_n/dh_0 = J_n ... J_1, J_j = diag(phi'(z_j)) W, along z_1..z_n."""
+    """dh_n/dh_0 = J_n ... J_1, J_t = diag(phi'(z_t)) W, along z_1..z_n."""
     W = as_square(W)
     zs = np.asarray(zs, dtype=float)
     if zs.ndim != 2 or zs.shape[1] != W.shape[0]:
@@ -114,6 +118,15 @@ def power_norms(W: np.ndarray, n_max: int) -> np.ndarray:
     return np.array(out)
 
 
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def scientific(x: float, digits: int) -> str:
+    """x as prose writes it: 1.389e9 -> '1.4 × 10⁹' (digits after the point)."""
+    mantissa, exponent = f"{x:.{digits}e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
+
+
 def plot(path: str = "spectral_bound.svg") -> None:
     """Left: all eigenvalues 0, products still grow. Right: radius 0.95, transient growth."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(8.0, 3.6))
@@ -144,8 +157,8 @@ def plot(path: str = "spectral_bound.svg") -> None:
 
 # --8<-- [start:main]
 if __name__ == "__main__":
-    ratios = random_rnn_ratios(trials=60, steps=20, hidden=8)
-    print(f"{len(ratios)} pairs k < t in 60 random sigmoid/tanh RNNs (H = 8, 20 steps):")
+    ratios = random_rnn_ratios(trials=TRIALS, steps=20, hidden=8)
+    print(f"{len(ratios)} pairs k < t in {TRIALS} random sigmoid/tanh RNNs (H = 8, 20 steps):")
     print(
         f"  largest  ||dh_t/dh_k|| / (gamma sigma_max)^(t-k) = {ratios.max():.3f}  (never above 1)"
     )
@@ -162,14 +175,13 @@ if __name__ == "__main__":
     J = slope(z, "tanh")[:, None] * W_NILPOTENT
     print(f"  bias b = {np.round(b, 4)} makes h* = {np.round(h, 4)} a resting state,")
     print(f"  with pre-activation z* = {z}")
-    print(
-        f"  its step Jacobian diag(tanh'(z*)) W has eigenvalues {np.sort(np.linalg.eigvals(J).real).round(4) + 0.0}"
-    )
-    for k in (1, 2, 5, 10):
-        Jk = np.linalg.norm(jacobian_product(W_NILPOTENT, [z] * k, "tanh"), 2)
-        Wk = np.linalg.norm(np.linalg.matrix_power(W_NILPOTENT, k), 2)
+    J_eig = np.sort(np.linalg.eigvals(J).real)
+    print(f"  its step Jacobian diag(tanh'(z*)) W has eigenvalues {J_eig.round(4) + 0.0}")
+    for n in (1, 2, 5, 10):
+        Jn = np.linalg.norm(jacobian_product(W_NILPOTENT, [z] * n, "tanh"), 2)
+        Wn = np.linalg.norm(np.linalg.matrix_power(W_NILPOTENT, n), 2)
         print(
-            f"  n = {k:2d}: ||J^n|| = {Jk:9.3e}   ||W^n|| = {Wk:4.1f}   bound 16^n = {16.0**k:9.3e}"
+            f"  n = {n:2d}: ||J^n|| = {Jn:9.3e}   ||W^n|| = {Wn:4.1f}   bound 16^n = {16.0**n:9.3e}"
         )
 
     print("\nW = [[0.95, 2], [0, 0.95]]: eigenvalues 0.95, 0.95")
@@ -185,6 +197,7 @@ if __name__ == "__main__":
     print(f"  0.95 I for comparison: ||W^20|| = {power_norms(W_NORMAL, 20)[20]:.3f}")
 
     print("\nEntries below 1 do not make a matrix small:")
+    big = []
     for label, M in [
         ("64 x 64, every entry 0.5", np.full((64, 64), 0.5)),
         (
@@ -194,5 +207,23 @@ if __name__ == "__main__":
     ]:
         rho = np.max(np.abs(np.linalg.eigvals(M)))
         print(f"  {label}: sigma_max = {np.linalg.norm(M, 2):.1f}, spectral radius = {rho:.1f}")
+        big.append(float(np.linalg.norm(M, 2)))
+    values = {
+        "pairs": len(ratios),
+        "largest_ratio": round(float(ratios.max()), 3),
+        "median_ratio": scientific(float(np.median(ratios)), 1),
+        "nilpotent_eig": round(float(J_eig[-1]), 2),
+        "nilpotent_J10": scientific(Jn, 1),
+        "nilpotent_J1": round(float(np.linalg.norm(J, 2)), 1),
+        "peak": round(float(norms.max()), 1),
+        "peak_n": int(norms.argmax()),
+        "last_above_one": int(above.max()),
+        "gelfand": round(float(norms[2000] ** (1 / 2000)), 4),
+        "sigma_half": round(big[0], 1),
+        "sigma_random": round(big[1], 1),
+    }
+    with open("spectral_bound.json", "w", encoding="utf-8") as handle:
+        json.dump(values, handle, indent=1, ensure_ascii=False)
+        handle.write("\n")
     plot()
 # --8<-- [end:main]

@@ -35,12 +35,12 @@ def torch_reference(params: rn.Params, xs, h0, targets, activation: str, loss_at
     return float(loss.detach()), grads, dh_norms
 
 
-def random_case(seed: int, D: int, H: int, K: int, T: int, scale: float, loss_at: str):
+def random_case(seed: int, D: int, H: int, D_y: int, T: int, scale: float, loss_at: str):
     rng = np.random.default_rng(seed)
-    params = rn.init_params(D, H, K, recurrent_scale=scale, seed=seed)
+    params = rn.init_params(D, H, D_y, recurrent_scale=scale, seed=seed)
     xs = rng.standard_normal((T, D))
     h0 = 0.5 * rng.standard_normal(H)
-    targets = rng.standard_normal(K) if loss_at == "last" else rng.standard_normal((T, K))
+    targets = rng.standard_normal(D_y) if loss_at == "last" else rng.standard_normal((T, D_y))
     return params, xs, h0, targets
 
 
@@ -48,7 +48,7 @@ def random_case(seed: int, D: int, H: int, K: int, T: int, scale: float, loss_at
 @pytest.mark.parametrize("loss_at", rn.LOSS_AT)
 @pytest.mark.parametrize("seed", range(5))
 def test_every_gradient_matches_autograd_in_float64(activation, loss_at, seed):
-    params, xs, h0, targets = random_case(seed, D=3, H=5, K=2, T=7, scale=1.2, loss_at=loss_at)
+    params, xs, h0, targets = random_case(seed, D=3, H=5, D_y=2, T=7, scale=1.2, loss_at=loss_at)
     trace = rn.forward(params, xs, h0, activation)
     grads, dh_norms = rn.backward(params, trace, targets, loss_at)
     ref_loss, ref_grads, ref_dh = torch_reference(params, xs, h0, targets, activation, loss_at)
@@ -69,7 +69,7 @@ def test_every_gradient_matches_autograd_in_float64(activation, loss_at, seed):
     loss_at=st.sampled_from(rn.LOSS_AT),
 )
 def test_random_shapes_and_scales_match_autograd(seed, T, H, scale, activation, loss_at):
-    params, xs, h0, targets = random_case(seed, D=2, H=H, K=3, T=T, scale=scale, loss_at=loss_at)
+    params, xs, h0, targets = random_case(seed, D=2, H=H, D_y=3, T=T, scale=scale, loss_at=loss_at)
     trace = rn.forward(params, xs, h0, activation)
     grads, dh_norms = rn.backward(params, trace, targets, loss_at)
     _, ref_grads, ref_dh = torch_reference(params, xs, h0, targets, activation, loss_at)
@@ -80,7 +80,7 @@ def test_random_shapes_and_scales_match_autograd(seed, T, H, scale, activation, 
 
 @pytest.mark.parametrize("activation", rn.ACTIVATIONS)
 def test_step_jacobian_is_diag_phi_prime_times_W_hh(activation):
-    params, xs, h0, _ = random_case(3, D=3, H=4, K=2, T=4, scale=1.0, loss_at="last")
+    params, xs, h0, _ = random_case(3, D=3, H=4, D_y=2, T=4, scale=1.0, loss_at="last")
     trace = rn.forward(params, xs, h0, activation)
     t = 2  # dh_t/dh_{t-1} at the stored state
     phi = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu}[activation]
@@ -91,9 +91,31 @@ def test_step_jacobian_is_diag_phi_prime_times_W_hh(activation):
     )
     J = rn.step_jacobian(params, trace.zs[t - 1], activation)
     assert np.allclose(J, jac.numpy())
-    # Note 004's row-vector form W_hh^T diag(phi') is the same matrix, transposed.
+    # Note 004's W_hh^T diag(phi') is the transpose of this Jacobian, not the Jacobian.
     slopes = rn.derivative(trace.zs[t - 1], activation)
     assert np.allclose(params.W_hh.T @ np.diag(slopes), J.T)
+
+
+@pytest.mark.parametrize("activation", rn.ACTIVATIONS)
+def test_transposed_jacobian_sends_a_column_gradient_back(activation):
+    """W_hh^T diag(phi'(z_t)) multiplies a COLUMN gradient from the left; a row gradient
+    goes the other way, g^T diag(phi'(z_t)) W_hh. Both give autograd's dL/dh_{t-1}."""
+    params, xs, h0, _ = random_case(4, D=3, H=4, D_y=2, T=3, scale=1.3, loss_at="last")
+    trace = rn.forward(params, xs, h0, activation)
+    t = 3
+    phi = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu}[activation]
+    W_hh, W_xh, b = (torch.tensor(a) for a in (params.W_hh, params.W_xh, params.b_h))
+    g = np.random.default_rng(0).standard_normal(4)  # some dL/dh_t
+    h_prev = torch.tensor(trace.hs[t - 1], requires_grad=True)
+    h_t = phi(W_hh @ h_prev + W_xh @ torch.tensor(trace.xs[t - 1]) + b)
+    (reference,) = torch.autograd.grad(h_t, h_prev, grad_outputs=torch.tensor(g))
+    slopes = rn.derivative(trace.zs[t - 1], activation)
+    column = params.W_hh.T @ np.diag(slopes) @ g  # (dh_t/dh_{t-1})^T g
+    row = g @ np.diag(slopes) @ params.W_hh  # g^T (dh_t/dh_{t-1})
+    assert np.allclose(column, reference.numpy()) and np.allclose(row, reference.numpy())
+    # A row gradient on the LEFT of note 004's matrix is a different vector in general.
+    if activation != "relu" or np.any(slopes):
+        assert not np.allclose(g @ params.W_hh.T @ np.diag(slopes), reference.numpy())
 
 
 def test_derivatives_are_taken_at_the_pre_activation():
@@ -108,7 +130,7 @@ def test_derivatives_are_taken_at_the_pre_activation():
 
 
 def test_central_differences_agree_too():
-    params, xs, h0, targets = random_case(9, D=2, H=3, K=2, T=5, scale=1.0, loss_at="every")
+    params, xs, h0, targets = random_case(9, D=2, H=3, D_y=2, T=5, scale=1.0, loss_at="every")
     grads, _ = rn.backward(params, rn.forward(params, xs, h0), targets, "every")
 
     def f() -> float:

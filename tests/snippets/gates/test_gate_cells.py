@@ -112,10 +112,11 @@ def test_parameter_counts():
 def test_page_output():
     text = expected_output("gates/gate_cells")
     assert "nn.LSTM: (20, 3), i = rows 0:5, f = rows 5:10, g = rows 10:15, o = rows 15:20" in text
-    assert "nn.GRU: (15, 3), r = rows 0:5, z = rows 5:10, n = rows 10:15" in text
+    assert "nn.GRU: (15, 3), r = rows 0:5, u = rows 5:10, h_hat = rows 10:15" in text
+    assert "calls the GRU's u and h_hat z and n" in text
     assert "every h_t equal to 1e-12: True; c_T equal to 1e-12: True" in text
-    assert "reset after W_hn h (PyTorch's form):  equal to 1e-12: True" in text
-    assert "reset before W_hn (Cho et al. 2014):  differs by up to 0.16" in text
+    assert "reset after the product W_h h (PyTorch's form): equal to 1e-12: True" in text
+    assert "reset before it (Cho et al. 2014):               differs by up to 0.16" in text
     assert f"f = sigmoid(1) = {torch.sigmoid(torch.tensor(1.0)).item():.4f}" in text
     assert "after set_forget_bias(lstm, 1.0): [1.0, 1.0, 1.0, 1.0, 1.0]" in text
     assert "RNN 1120, GRU 3360, LSTM 4480" in text

@@ -1,79 +1,94 @@
-"""tanh RNN, LSTM and GRU before and after training: the outcomes and numbers the page states."""
+"""tanh RNN, LSTM and GRU before and after training, over five seeds: the claims the page
+makes, read from the output this build produced (the training runs once, in the runner)."""
 
 import gated_profiles as gp
+import numpy as np
 import pytest
 import torch
-from support import expected_output
-
-pytestmark = pytest.mark.slow  # trains three small models, a few seconds
+from support import generated_output, generated_values
 
 
 @pytest.fixture(scope="module")
-def found():
-    torch.set_num_threads(1)
-    return gp.run()
+def values():
+    return generated_values("gates/gated_profiles")
 
 
-def test_gated_models_solve_the_task_and_the_rnn_does_not(found):
-    assert found["tanh RNN"]["steps"] == gp.MAX_STEPS
-    assert found["tanh RNN"]["mse"] > 0.9 / 6  # still at the constant predictor's 1/6
+def test_five_seeds_or_more(values):
+    assert values["seeds"] == len(gp.SEEDS) >= 5
+
+
+def test_gated_models_solve_the_task_and_the_rnn_does_not(values):
+    assert values["solved_RNN"] == 0
+    assert values["rnn_mse"] > 0.9 / 6  # still at the constant predictor's 1/6
+    assert values["solved_GRU"] == values["seeds"]
+    assert values["solved_LSTM"] >= 1  # the default LSTM: some runs, not all (the page)
+    assert values["median_steps_GRU"] < gp.MAX_STEPS and values["median_steps_LSTM"] < gp.MAX_STEPS
+
+
+def test_every_model_vanishes_at_initialisation(values):
+    for key in ("RNN", "LSTM", "GRU"):
+        assert values[f"vanishing_init_{key}"] == values["seeds"], key
+
+
+def test_every_solved_run_has_opened_a_path(values):
+    """In each solved run R rose above the monitor's threshold, by orders of magnitude."""
+    text = generated_output("gates/gated_profiles")
+    assert "(0 of the 5 solved runs)" in text  # GRU: no solved run still vanishing
+    lstm = text.split("  LSTM      at init")[1].splitlines()[0]
+    assert lstm.endswith(f"(0 of the {values['solved_LSTM']} solved runs)")
+    assert values["trained_ratio_GRU_h"] > 100 * gp.VANISHING_RATIO
+    assert values["trained_ratio_LSTM_c"] > 0.3  # the cell path: flat across the sequence
+
+
+def test_the_trained_rnn_never_solves_and_often_still_vanishes(values):
+    """No RNN run solves; in some of them the gradient still vanishes after training, and in
+    none does R come anywhere near 1 (the page states the largest value)."""
+    assert values["solved_RNN"] == 0
+    assert 1 <= values["vanishing_trained_RNN"] <= values["seeds"]
+    assert values["rnn_log10_max"] < -0.5
+
+
+def test_a_few_units_learn_to_keep(values):
     for kind in ("LSTM", "GRU"):
-        assert found[kind]["mse"] < gp.SOLVED_MSE and found[kind]["steps"] < gp.MAX_STEPS
-
-
-def test_every_model_vanishes_at_initialisation(found):
-    for kind in gp.KINDS:
-        assert found[kind]["init"]["h"][0] < 1e-5, kind
-    assert found["LSTM"]["init"]["c"][0] < 1e-5
-    # The default LSTM's h gradient falls even faster than the tanh RNN's.
-    assert found["LSTM"]["init"]["h"][0] < found["tanh RNN"]["init"]["h"][0]
-
-
-def test_training_opens_a_path_in_the_gated_models_only(found):
-    assert found["tanh RNN"]["trained"]["h"][0] < 1e-4
-    assert found["LSTM"]["trained"]["h"][0] > 1e-2
-    assert found["LSTM"]["trained"]["c"][0] > 0.5
-    assert found["GRU"]["trained"]["h"][0] > 0.1
-
-
-def test_a_few_units_learn_to_keep(found):
-    for kind in ("LSTM", "GRU"):
-        (mean_0, top_0), (_, top_1) = found[kind]["kept"]
-        assert abs(mean_0 - 0.5) < 0.02 and top_0 < 0.65  # about sigmoid(0) at init
-        assert top_1 > 0.95  # after training, the most open unit keeps > 95% per step
+        assert abs(values[f"keep_init_{kind}"] - 0.5) < 0.02  # about sigmoid(0) at init
+        top = float(values[f"top_keep_min_{kind}"].rstrip("%"))
+        assert top > 90  # the most open unit keeps more than 90% per step
     # The LSTM's AVERAGE forget gate even falls: it keeps in a few units, forgets in the rest.
-    assert found["LSTM"]["kept"][1][0] < found["LSTM"]["kept"][0][0]
+    assert values["keep_trained_LSTM"] < values["keep_init_LSTM"] - 0.05
 
 
-def test_monitor_verdicts(found):
-    text = expected_output("gates/gated_profiles")
-    assert "  tanh RNN  at init: vanishing  trained: vanishing" in text
-    for kind in ("LSTM", "GRU"):
-        assert f"  {kind:9s} at init: vanishing  trained: not vanishing" in text
-        assert found[kind]["trained"]["h"][0] > gp.VANISHING_RATIO > found[kind]["init"]["h"][0]
+def test_monitor_threshold_is_the_diagnosis_chapters():
+    grad_monitor = pytest.importorskip("grad_monitor")
+    if hasattr(grad_monitor, "VANISHING_RATIO"):
+        assert grad_monitor.VANISHING_RATIO == gp.VANISHING_RATIO
 
 
-def test_page_output(found):
-    text = expected_output("gates/gated_profiles")
-    for kind, row in found.items():
-        assert (
-            f"{kind:9s}  {row['steps']:5d}  {row['mse']:8.4f}  {row['mse'] < gp.SOLVED_MSE}" in text
-        )
-        line = f"{kind + ':':10s}||dL/dh_1|| / ||dL/dh_30||  {row['init']['h'][0]:8.1e}"
-        assert line + f"  {row['trained']['h'][0]:8.1e}" in text
-    c = found["LSTM"]
-    assert (
-        f"||dL/dc_1|| / ||dL/dc_30||  {c['init']['c'][0]:8.1e}  {c['trained']['c'][0]:8.1e}" in text
-    )
-    for kind in ("LSTM", "GRU"):
-        (mean_0, top_0), (mean_1, top_1) = found[kind]["kept"]
-        assert f"{kind:5s}{mean_0:17.3f}  {mean_1:7.3f}  {top_0:21.3f}  {top_1:7.3f}" in text
+def test_profiles_at_initialisation_fall_geometrically():
+    """Cheap and deterministic: one seed's profiles at init, no training."""
+    test = gp.as_tensors(*gp.adding_batch(np.random.default_rng(1000), gp.PROBE_SIZE, gp.T))
+    for kind in gp.KINDS:
+        layer, readout = gp.make_model(kind, 0)
+        profile = gp.gradient_profile(layer, readout, *test)
+        assert profile["h"][-1] == 1.0 and profile["h"][0] < gp.VANISHING_RATIO, kind
+        assert set(profile) == ({"h", "c"} if kind == "LSTM" else {"h"})
 
 
-def test_plot_is_byte_stable(tmp_path, found):
-    gp.plot(found, str(tmp_path / "a.svg"))
-    gp.plot(found, str(tmp_path / "b.svg"))
+def test_plot_is_byte_stable(tmp_path):
+    ones = {"h": torch.linspace(1e-6, 1.0, gp.T, dtype=torch.float64)}
+    run = {kind: {"init": ones, "trained": ones, "solved": True} for kind in gp.KINDS}
+    run["LSTM"] = {
+        "init": ones | {"c": ones["h"]},
+        "trained": ones | {"c": ones["h"]},
+        "solved": True,
+    }
+    gp.plot([run, run], str(tmp_path / "a.svg"))
+    gp.plot([run, run], str(tmp_path / "b.svg"))
     assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
+
+
+def test_median_range():
+    assert gp.median_range([3.0, 1.0, 2.0], ".1f") == "2.0 (1.0 to 3.0)"
+    assert gp.median_range([], ".1f") == "-"
 
 
 def test_bad_input_gets_a_clear_error():

@@ -78,7 +78,7 @@ def test_nonnormal_matrix_grows_for_many_steps_despite_radius_095():
 
 def test_page_output():
     text = expected_output("vanishing/spectral_bound")
-    ratios = sb.random_rnn_ratios(trials=60, steps=20, hidden=8)
+    ratios = sb.random_rnn_ratios(trials=sb.TRIALS, steps=20, hidden=8)
     assert f"= {ratios.max():.3f}  (never above 1)" in text and ratios.max() <= 1
     assert f"= {np.median(ratios):.1e}" in text
     assert "||product|| = 1.000000" in text
