@@ -25,7 +25,8 @@ import select
 import sys
 import traceback
 
-PRELOAD = ("numpy", "torch", "matplotlib.pyplot")
+# torch._dynamo: the first optimizer a snippet builds imports it, which costs seconds.
+PRELOAD = ("numpy", "torch", "torch._dynamo", "matplotlib.pyplot")
 
 
 def child(request: dict) -> None:

@@ -120,7 +120,7 @@ class Settings:
     """Everything that defines a benchmark run besides the task and the models."""
 
     lengths: tuple[int, ...] = (20, 100)
-    steps: int = 1000  # the budget; a run stops earlier only once solved
+    steps: int = 600  # the budget; a run stops earlier only once solved
     batch: int = 32
     lr: float | tuple[tuple[str, float], ...] = 0.01  # one rate, or (kind, rate) pairs
     clip: float = 1.0  # max gradient norm, for the models that clip
@@ -170,10 +170,10 @@ LEARNING_RATES = (
     ("tanh_orth", 1e-2),
     ("irnn", 3e-2),
     ("lstm", 3e-2),
-    ("gru", 3e-2),
+    ("gru", 1e-1),
 )
 ADDING_SETTINGS = Settings(lengths=(20, 100), lr=LEARNING_RATES)
-COPY_SETTINGS = Settings(lengths=(50, 100), steps=500, lr=LEARNING_RATES)
+COPY_SETTINGS = Settings(lengths=(100,), steps=400, lr=LEARNING_RATES)
 # --8<-- [end:settings]
 
 

@@ -5,7 +5,7 @@ import json
 import math
 
 import numpy as np
-import product_growth as pg
+import mean_of_logs as pg
 import pytest
 from support import ROOT, expected_output
 
@@ -78,11 +78,11 @@ def test_a_product_of_stretching_factors_stays_bounded():
 
 
 def test_page_output_and_values():
-    text = expected_output("vanishing/product_growth")
+    text = expected_output("vanishing/mean_of_logs")
     assert "arithmetic mean 1.05:  expected product 1.05^49 = 10.9" in text
     assert "P(product < 1) = 0.99993" in text
     assert "between 1.0 and 2.0" in text
-    values = json.loads((ROOT / "tests/expected/vanishing/product_growth.json").read_text())
+    values = json.loads((ROOT / "tests/expected/vanishing/mean_of_logs.json").read_text())
     assert values["arithmetic_mean"] == 1.05 and values["geometric_mean"] == 0.447
     assert values["typical_product"] == "7.5 × 10⁻¹⁸"
     assert values["edge_low"] < values["edge_high"]

@@ -15,8 +15,8 @@ Three computations, NumPy only:
    times a rotation by 90 degrees stretches one direction by 2 and shrinks another by 2, yet
    every power of it has norm 1 or 2.
 
-Run: python product_growth.py   (prints the numbers, writes product_growth.svg and
-product_growth.json, the values the page quotes)
+Run: python mean_of_logs.py   (prints the numbers, writes mean_of_logs.svg and
+mean_of_logs.json, the values the page quotes)
 """
 
 import json
@@ -141,7 +141,7 @@ def plot(
     products: np.ndarray,
     probabilities: np.ndarray,
     exponents: dict[float, float],
-    path: str = "product_growth.svg",
+    path: str = "mean_of_logs.svg",
 ) -> None:
     """Left: where the product of 49 factors lands. Right: mu_1 against the scale s."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(8.0, 3.4))
@@ -228,7 +228,7 @@ if __name__ == "__main__":
         "power_max": round(float(norms.max()), 1),
         "power_min": round(float(norms.min()), 1),
     }
-    with open("product_growth.json", "w", encoding="utf-8") as handle:
+    with open("mean_of_logs.json", "w", encoding="utf-8") as handle:
         json.dump(values, handle, indent=1, ensure_ascii=False)
         handle.write("\n")
     plot(products, probabilities, exponents)
