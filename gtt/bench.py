@@ -31,7 +31,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import signal
 import socket
 import statistics
@@ -46,20 +45,10 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from gtt import runner
+from gtt import checkout, runner
 
 ROOT = runner.ROOT
 REPORT_DIR = ROOT / "build" / "bench"
-COPY_PARTS = (
-    "gtt",
-    "snippets",
-    "docs",
-    "tests",
-    "tools",
-    "overrides",
-    "mkdocs.yml",
-    "pyproject.toml",
-)
 SUMMARY = re.compile(r"runner: (\d+) jobs, (\d+) cached, (\d+) executed")
 RAN = re.compile(r"ran\s+(\S+)\s+\(")
 TARGETS = {
@@ -119,28 +108,13 @@ def machine() -> dict[str, str]:
 
 def copy_checkout(dst: Path) -> Path:
     """A scratch copy of what a build needs, without any generated output or cache."""
-    for name in COPY_PARTS:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(
-                src, dst / name, ignore=shutil.ignore_patterns("generated", "__pycache__")
-            )
-        else:
-            shutil.copy(src, dst / name)
-    return dst
+    return checkout.copy(dst)
 
 
 def build(where: Path, **env: str) -> Build:
     """One ``mkdocs build --strict`` in ``where``; its wall time and the jobs it ran."""
     start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(where / "site")],
-        cwd=where,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **env},
-        check=False,
-    )
+    proc = checkout.build(where / "mkdocs.yml", where / "site", **env)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"bench: build failed in {where}:\n{proc.stderr[-3000:]}")

@@ -13,10 +13,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # for `from support import ...`
 
-from gtt import runner  # noqa: E402
+from gtt import checkout, runner  # noqa: E402
 
 PROJECT = runner.Project(ROOT)
-# Snippets import each other by name, as they do when the runner executes them.
+# Tests import snippets by name from their folders (the runner instead runs each snippet
+# from its bundle, copied into an empty folder, as a reader does).
 for folder in reversed(runner.snippet_dirs(PROJECT)):
     sys.path.insert(0, str(folder))
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -35,24 +36,7 @@ def project() -> runner.Project:
 
 def mkdocs_build(config: Path, site_dir: Path, **env: str) -> subprocess.CompletedProcess:
     """Run ``mkdocs build --strict`` for ``config`` into ``site_dir``; return the finished process."""
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mkdocs",
-            "build",
-            "--strict",
-            "-f",
-            str(config),
-            "-d",
-            str(site_dir),
-        ],
-        cwd=config.parent,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **env},
-        check=False,
-    )
+    return checkout.build(config, site_dir, **env)
 
 
 @pytest.fixture(scope="session")

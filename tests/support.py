@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,18 +42,9 @@ def generated_values(rel: str) -> dict:
 
 def copy_project(dst: Path, *, with_generated: bool = True) -> Path:
     """Copy what a build needs (not the venv, not site/) into ``dst``; return ``dst``."""
+    from gtt import checkout
 
-    def skip(folder: str, names: list[str]) -> set[str]:
-        skipped = {"__pycache__"} & set(names)
-        if not with_generated and Path(folder) == ROOT / "docs":
-            skipped.add("generated")
-        return skipped
-
-    for name in ("gtt", "snippets", "docs", "tests", "tools", "overrides"):
-        shutil.copytree(ROOT / name, dst / name, ignore=skip)
-    for name in ("mkdocs.yml", "pyproject.toml"):
-        shutil.copy(ROOT / name, dst / name)
-    return dst
+    return checkout.copy(dst, with_generated=with_generated)
 
 
 def site_pages() -> list[str]:

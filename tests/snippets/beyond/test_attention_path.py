@@ -11,7 +11,6 @@ from support import generated_output
 
 @pytest.fixture(scope="module")
 def found():
-    torch.set_num_threads(1)
     return ap.influence_table()
 
 

@@ -11,7 +11,6 @@ from torch import nn
 
 @pytest.fixture(scope="module")
 def updates():
-    torch.set_num_threads(1)
     return {
         "plain": cp.update_of(cp.plain_step),
         "amp": cp.update_of(cp.amp_step, torch.amp.GradScaler("cpu")),

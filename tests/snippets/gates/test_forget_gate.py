@@ -10,7 +10,6 @@ from support import expected_output
 
 @pytest.fixture(scope="module")
 def found():
-    torch.set_num_threads(1)
     return fg.measure()
 
 

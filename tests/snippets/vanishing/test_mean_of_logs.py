@@ -4,8 +4,8 @@ tanh RNN, and a bounded product of factors that are not length-preserving."""
 import json
 import math
 
-import numpy as np
 import mean_of_logs as pg
+import numpy as np
 import pytest
 from support import ROOT, expected_output
 

@@ -9,7 +9,6 @@ from support import expected_output
 
 @pytest.fixture(scope="module")
 def profiles():
-    torch.set_num_threads(1)
     return {(a, s): psn.gradient_profile(a, s) for a in psn.ACTIVATIONS for s in psn.SCALES}
 
 
