@@ -128,6 +128,7 @@ def values(grid: dict[tuple[str, int, float], list[GradMonitor]]) -> dict[str, o
         "short_solved_mid": count("sgd", 5, LRS[1], "solved"),
         "short_nan_high": count("sgd", 5, LRS[2], "nan"),
         "long_solved_sgd": sum(count("sgd", 20, lr, "solved") for lr in LRS),
+        "sgd_long_runs": len(LRS) * len(SEEDS),
         "long_nan_high": count("sgd", 20, LRS[2], "nan"),
         "adam_lrs": ", ".join(f"{lr:g}" for lr in ADAM_LRS),
         "adam_solved_all": ", ".join(str(count("adam", 20, lr, "solved")) for lr in ADAM_LRS),
@@ -146,13 +147,15 @@ def plot(grid: dict[tuple[str, int, float], list[GradMonitor]], path: str = "cra
     fig, axes = plt.subplots(1, 3, sharey=True, figsize=(9.0, 3.3))
     for ax, (opt, distance) in zip(axes, panels, strict=True):
         lrs = LRS if opt == "sgd" else ADAM_LRS
-        for lr, colour in zip(lrs, ["C0", "C1", "C2", "C3"][: len(lrs)], strict=True):
+        styles = zip(["C0", "C1", "C2", "C3"], ["-", "--", ":", "-."], strict=False)
+        for lr, (colour, ls) in zip(lrs, styles, strict=False):
             for i, m in enumerate(grid[(opt, distance, lr)]):
                 finite = [v for v in m.losses if math.isfinite(v)]
                 smooth = [
                     statistics.mean(finite[max(0, j - 9) : j + 1]) for j in range(len(finite))
                 ]
-                ax.plot(smooth, color=colour, lw=0.9, alpha=0.6, label=f"lr = {lr:g}" * (i == 0))
+                label = f"lr = {lr:g}" if i == 0 else None
+                ax.plot(smooth, color=colour, ls=ls, lw=0.9, alpha=0.7, label=label)
                 if m.nonfinite_at is not None:
                     ax.plot(len(finite) - 1, min(smooth[-1], 90), "x", color=colour, ms=5)
         ax.axhline(1.0, color="0.5", lw=0.8, ls=":")

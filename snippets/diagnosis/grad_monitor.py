@@ -96,8 +96,8 @@ SYMPTOMS = {
         confirm="The gradient norm at the first step of the sequence is orders of magnitude "
         "below the last, while the loss does not move",
         first_aid="Orthogonal or identity recurrent initialisation with small input weights; "
-        "shorter gradient paths (skip connections); a gated cell (LSTM, GRU). "
-        "Not clipping, not a higher learning rate",
+        "shorter gradient paths (skip connections); a gated cell (LSTM, GRU); with plain SGD, "
+        "try Adam. Not clipping, not a higher learning rate",
     ),
     "slow": Symptom(
         seen="The loss falls, but very slowly",
@@ -105,7 +105,8 @@ SYMPTOMS = {
         confirm="Measure the early-to-late gradient ratio: healthy means the learning rate, "
         "tiny means vanishing",
         first_aid="Raise the learning rate only if the ratio is healthy; otherwise treat as "
-        "vanishing (a higher learning rate does not change the ratio)",
+        "vanishing (a higher learning rate scales the early and the late part of the update "
+        "alike)",
     ),
     "recency": Symptom(
         seen="The training loss looks fine, but predictions ignore distant inputs",
@@ -148,8 +149,8 @@ def cell_step(
         return torch.sigmoid(o) * torch.tanh(c), c
     if rnn.mode == "GRU":
         (x_r, x_u, x_n), (h_r, h_u, h_n) = gx.chunk(3, dim=-1), gh.chunk(3, dim=-1)
-        r, u = torch.sigmoid(x_r + h_r), torch.sigmoid(x_u + h_u)  # reset, update gates
-        candidate = torch.tanh(x_n + r * h_n)
+        r, u = torch.sigmoid(x_r + h_r), torch.sigmoid(x_u + h_u)  # r_t, u_t (PyTorch: z_t)
+        candidate = torch.tanh(x_n + r * h_n)  # the candidate state (PyTorch: n_t)
         return (1 - u) * candidate + u * h, None
     z = gx + gh  # the pre-activation z_t
     return (torch.tanh(z) if rnn.mode == "RNN_TANH" else torch.relu(z)), None
@@ -333,6 +334,8 @@ class GradMonitor:
             self.nonfinite_params = [n for n, g in named if not torch.isfinite(g).all()]
         return norm
 
+    # --8<-- [end:monitor]
+    # --8<-- [start:rules]
     def jumps(self) -> list[tuple[int, float]]:
         """(step, norm / median of the WINDOW finite norms before it), for every finite step."""
         found = []
@@ -397,8 +400,7 @@ class GradMonitor:
         evidence = f"largest jump {jump:.3g}x the recent median; early/late ratio {checked}"
         return Diagnosis("healthy", evidence + skips, SYMPTOMS["healthy"].first_aid)
 
-
-# --8<-- [end:monitor]
+    # --8<-- [end:rules]
 
 
 def table_markdown() -> str:

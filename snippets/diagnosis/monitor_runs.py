@@ -155,7 +155,8 @@ def table(runs: dict[str, list[GradMonitor]]) -> str:
 def plot(runs: dict[str, list[GradMonitor]], path: str = "monitor_runs.svg") -> None:
     """Gradient norm per step (top) and early/late ratio per probe (bottom), every seed."""
     fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(6.4, 5.2))
-    for (label, ms), colour in zip(runs.items(), ["C1", "C0", "C2"], strict=True):
+    styles = zip(["C1", "C0", "C2"], ["-", "--", ":"], strict=True)
+    for (label, ms), (colour, ls) in zip(runs.items(), styles, strict=True):
         for i, m in enumerate(ms):
             finite = [(s, g) for s, g in enumerate(m.grad_norms) if math.isfinite(g)]
             top.plot(
@@ -163,17 +164,20 @@ def plot(runs: dict[str, list[GradMonitor]], path: str = "monitor_runs.svg") -> 
                 lw=0.8,
                 alpha=0.6,
                 color=colour,
+                ls=ls,
                 label=label if i == 0 else None,
             )
             if m.nonfinite_at is not None:
                 top.plot(*finite[-1], "x", color=colour, ms=6, mew=1.5)
             steps = sorted(m.probes)
             ratios = [(m.probes[s][0] / m.probes[s][-1]).item() for s in steps]
-            bottom.plot(steps, ratios, marker="o", ms=2.5, lw=0.8, alpha=0.6, color=colour)
+            bottom.plot(steps, ratios, marker="o", ms=2.5, lw=0.8, alpha=0.6, color=colour, ls=ls)
     top.set_yscale("log")
     top.set_ylabel("gradient norm\n(all parameters)")
     top.legend(loc="upper right")
-    top.set_title(f"What the monitor records, seeds {SEEDS.start}-{SEEDS.stop - 1} (x: NaN next)")
+    top.set_title(
+        f"What the monitor records, seeds {SEEDS.start}-{SEEDS.stop - 1} (x: the last step before a NaN)"
+    )
     bottom.axhline(VANISHING_RATIO, color="0.4", lw=0.8, ls=":")
     bottom.text(
         0.99,

@@ -13,7 +13,7 @@ loop runs in three situations:
 
 The model is an nn.RNN; nn.LSTM and nn.GRU work the same way (the tests run all three).
 On the CPU, PyTorch 2.13 has no float16 kernel for a fused nn.LSTM, and without AVX-512
-no bfloat16 one either; nn.GRU runs in float32 under CPU autocast.
+no bfloat16 one either.
 
 Run: python monitored_training.py   (prints the runs; writes monitored_training.json)
 """

@@ -3,7 +3,12 @@
 nn.LSTM and nn.GRU; and what the page quotes from the script's own run."""
 
 import math
+import os
+import platform
+import subprocess
+import sys
 
+import grad_monitor as gm
 import monitored_training as mt
 import pytest
 import torch
@@ -109,3 +114,40 @@ def test_page_output():
     assert text.count(f"{mt.STEPS} records, {mt.STEPS // 10} probes") == 3
     assert text.count("diagnosis healthy") == 3
     assert "to 1e-5: True" in text
+
+
+X86 = pytest.mark.skipif(
+    platform.machine().lower() not in {"x86_64", "amd64"}, reason="x86 CPU kernels (oneDNN)"
+)
+
+
+@X86
+def test_a_fused_lstm_has_no_float16_cpu_kernel():
+    with pytest.raises(RuntimeError), torch.autocast("cpu", dtype=torch.float16):
+        nn.LSTM(2, 4, batch_first=True)(torch.randn(2, 4, 2))
+
+
+@pytest.mark.parametrize("layer", [nn.RNN, nn.LSTM, nn.GRU])
+def test_under_bfloat16_autocast_the_probe_step_differs_by_rounding_only(layer):
+    """The unrolled layer computes its matrix products in bfloat16 under CPU autocast, as the
+    fused layers do: it differs from float32 by bfloat16 rounding, not more."""
+    torch.manual_seed(0)
+    rnn, x = layer(2, 8, batch_first=True), torch.randn(4, 12, 2)
+    exact, _ = rnn(x)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        unrolled, _, _ = gm.unrolled(rnn, x)
+    assert 1e-5 < (unrolled.float() - exact).abs().max() < 0.05
+
+
+@X86
+def test_without_avx512_a_fused_lstm_has_no_bfloat16_kernel():
+    code = (
+        "import torch\n"
+        "with torch.autocast('cpu', dtype=torch.bfloat16):\n"
+        "    torch.nn.LSTM(2, 4)(torch.randn(3, 2, 2))\n"
+    )
+    env = {**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX2"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0 and "could not create a primitive" in result.stderr
