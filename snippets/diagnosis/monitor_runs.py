@@ -1,141 +1,193 @@
-"""The gradient-health monitor on three real runs: one explodes, one vanishes, one is healthy.
+"""The gradient-health monitor on three kinds of real run, five seeds each.
 
-- exploding: the exploding-gradients chapter's run (ReLU RNN, running-sum task, W_hh = 1.1 Q,
-  SGD at lr = 0.1), which turns NaN at step 31;
-- healthy: the same model and data at lr = 0.01;
+- exploding: the exploding-gradients chapter's run (ReLU RNN, running-sum task,
+  W_hh = 1.1 Q, SGD at lr = 0.1);
 - vanishing: the vanishing-gradients chapter's recall task with the bit 40 steps back
-  (tanh RNN, PyTorch's default initialisation, SGD at lr = 0.1), whose loss never leaves 1.
+  (tanh RNN, PyTorch's default initialisation, SGD at lr = 0.1);
+- healthy: the same recall task with the bit 5 steps back, same model and learning rate.
 
-All three go through the same training loop, written in the order the monitor needs.
+Every run goes through the training loop of monitored_training.py, seeds 0-4 (the seed
+sets the initial weights and the data). For each kind: in how many seeds the monitor
+names it correctly, and the measurements behind the verdict, as median and range.
 
-Run: python monitor_runs.py   (prints the three diagnoses, writes monitor_runs.svg
-and monitor_runs_table.md; needs grad_monitor.py, step_grads.py, exploding_run.py and
-long_range_training.py beside it)
+Run: python monitor_runs.py   (prints the summary; writes monitor_runs.svg,
+monitor_runs_table.md and monitor_runs.json)
 """
 
+import json
 import math
-from collections.abc import Callable
+import statistics
 
 import exploding_run as er
 import long_range_training as lrt
 import matplotlib.pyplot as plt
 import torch
 from grad_monitor import SPIKE_FACTOR, VANISHING_RATIO, GradMonitor
-from step_grads import cell_from_rnn, unroll
-from torch import nn
+from monitored_training import LastStep, train
 
-STEPS = 300
-RECALL_DISTANCE = 40
-Batches = Callable[[torch.Generator], tuple[torch.Tensor, torch.Tensor]]
-
-
-# --8<-- [start:loop]
-def monitored_run(
-    rnn: nn.RNN, readout: nn.Linear, batches: Batches, *, lr: float, steps: int, seed: int = 0
-) -> GradMonitor:
-    """SGD on a loss at the last step, with the monitor in the order it needs."""
-    model = nn.ModuleDict({"rnn": rnn, "readout": readout})
-    cell = cell_from_rnn(rnn)  # shares rnn's weights; unrolled, every h_t stays in the graph
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    data = torch.Generator().manual_seed(seed)
-    monitor = GradMonitor()
-    for _ in range(steps):
-        x, y = batches(data)
-        states = unroll(cell, x)
-        loss = nn.functional.mse_loss(readout(states[-1]), y)
-        if monitor.wants_time_steps():
-            monitor.time_steps(loss, states)  # 1. before backward(): needs the graph
-        optimizer.zero_grad()
-        loss.backward()  # 2.
-        monitor.record(loss, model)  # 3. after backward(), before clipping and the step
-        if monitor.nonfinite_at is not None:
-            break  # nothing sensible left to learn from
-        optimizer.step()
-    return monitor
-
-
-# --8<-- [end:loop]
+SEEDS = range(5)
+STEPS = 200
+FAR, NEAR = 40, 5  # recall distances of the vanishing and the healthy run
 
 
 def sum_batches(data: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """The exploding run's task: sum of 20 numbers, scaled."""
+    """The exploding run's task: the sum of 20 numbers, scaled to variance 1."""
     return er.make_batch(er.BATCH, er.SEQ_LEN, data)
 
 
-def recall_batches(data: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """The vanishing run's task: recall a bit seen RECALL_DISTANCE steps ago."""
-    return lrt.remember_first_bit(lrt.BATCH, RECALL_DISTANCE, data)
+def far_recall(data: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """The vanishing run's task: recall a bit seen FAR steps ago."""
+    return lrt.remember_first_bit(lrt.BATCH, FAR, data)
 
 
-def exploding_run(steps: int = STEPS) -> GradMonitor:
+def near_recall(data: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """The healthy run's task: recall a bit seen NEAR steps ago."""
+    return lrt.remember_first_bit(lrt.BATCH, NEAR, data)
+
+
+# --8<-- [start:runs]
+def exploding_run(seed: int, steps: int = STEPS) -> GradMonitor:
     """The exploding chapter's run at lr = 0.1."""
-    model = er.make_model(0)
-    return monitored_run(model.rnn, model.readout, sum_batches, lr=er.LR_HIGH, steps=steps)
+    model = er.make_model(seed)
+    return train(model, sum_batches, lr=er.LR_HIGH, steps=steps, optimizer="sgd", seed=seed)
 
 
-def healthy_run(steps: int = STEPS) -> GradMonitor:
-    """The same model and data at lr = 0.01."""
-    model = er.make_model(0)
-    return monitored_run(model.rnn, model.readout, sum_batches, lr=er.LR_LOW, steps=steps)
-
-
-def vanishing_run(steps: int = STEPS) -> GradMonitor:
+def vanishing_run(seed: int, steps: int = STEPS) -> GradMonitor:
     """The vanishing chapter's recall task, the bit 40 steps back."""
-    rnn, readout = lrt.make_model(0)
-    return monitored_run(rnn, readout, recall_batches, lr=lrt.LR, steps=steps)
+    model = LastStep(*lrt.make_model(seed))
+    return train(model, far_recall, lr=lrt.LR, steps=steps, optimizer="sgd", seed=seed)
 
 
-def row(label: str, m: GradMonitor) -> list[str]:
-    """One table row: steps run, first and last loss, largest jump, ratio, diagnosis."""
-    step, jump = m.largest_jump()
-    ratio = m.early_to_late()
-    last = m.losses[-1] if m.nonfinite_at is None else m.losses[m.nonfinite_at - 1]
-    return [
-        label,
-        str(len(m.losses)),
-        f"{m.losses[0]:.3g} → {last:.3g}",
-        f"{jump:.3g}x (step {step})",
-        f"{ratio:.1e}",
-        f"**{m.diagnose().name}**",
+def healthy_run(seed: int, steps: int = STEPS) -> GradMonitor:
+    """The same task and model, the bit 5 steps back."""
+    model = LastStep(*lrt.make_model(seed))
+    return train(model, near_recall, lr=lrt.LR, steps=steps, optimizer="sgd", seed=seed)
+
+
+RUNS = {"exploding": exploding_run, "vanishing": vanishing_run, "healthy": healthy_run}
+# --8<-- [end:runs]
+
+
+def spread(values: list[float], form: str = "{:.2g}") -> str:
+    """'median (low–high)', each number in the given format; '-' for no values."""
+    if not values:
+        return "-"
+    low, mid, high = min(values), statistics.median(values), max(values)
+    return f"{form.format(mid)} ({form.format(low)}–{form.format(high)})"
+
+
+def last_loss(m: GradMonitor, width: int = 20) -> float:
+    """Mean of the last `width` finite losses."""
+    finite = [loss for loss in m.losses if math.isfinite(loss)][-width:]
+    return sum(finite) / len(finite)
+
+
+def summary(runs: dict[str, list[GradMonitor]]) -> tuple[list[str], dict[str, object]]:
+    """Lines to print and the values the page quotes."""
+    n = len(SEEDS)
+    named = {kind: sum(m.diagnose().name == kind for m in ms) for kind, ms in runs.items()}
+    boom = runs["exploding"]
+    nan_steps = [m.nonfinite_at for m in boom if m.nonfinite_at is not None]
+    spikes = [m.first_spike() for m in boom]
+    warned = [
+        m.nonfinite_at - s[0] for m, s in zip(boom, spikes, strict=True) if s and m.nonfinite_at
     ]
+    calm_jumps = [m.largest_jump()[1] for m in runs["healthy"]]
+    boom_jumps = [m.largest_jump()[1] for m in boom]
+    ratios = {kind: [m.early_to_late() for m in ms] for kind, ms in runs.items()}
+    values = {
+        "seeds": n,
+        "exploding_named": named["exploding"],
+        "vanishing_named": named["vanishing"],
+        "healthy_named": named["healthy"],
+        "nan_seeds": len(nan_steps),
+        "nan_step": spread(nan_steps, "{:.0f}"),
+        "warning_steps": spread(warned, "{:.0f}"),
+        "warned_seeds": len(warned),
+        "healthy_jump": spread(calm_jumps, "{:.2g}"),
+        "healthy_jump_max": f"{max(calm_jumps):.2g}",
+        "exploding_jump_min": f"{min(boom_jumps):.0e}",
+        "vanishing_ratio": spread(ratios["vanishing"], "{:.0e}"),
+        "vanishing_ratio_max": f"{max(ratios['vanishing']):.0e}",
+        "healthy_ratio": spread(ratios["healthy"], "{:.2f}"),
+        "healthy_loss": spread([last_loss(m) for m in runs["healthy"]], "{:.2f}"),
+        "vanishing_loss": spread([last_loss(m) for m in runs["vanishing"]], "{:.2f}"),
+    }
+    lines = [
+        f"seeds {SEEDS.start}-{SEEDS.stop - 1}; spike factor {SPIKE_FACTOR:g}, "
+        f"vanishing ratio {VANISHING_RATIO:g}",
+        f"exploding: named exploding in {named['exploding']} of {n} seeds; NaN in "
+        f"{len(nan_steps)} of {n}, at step {values['nan_step']}; flagged in {len(warned)} "
+        f"of {n}, {values['warning_steps']} steps before the NaN; every run jumped more "
+        f"than {values['exploding_jump_min']}x",
+        f"vanishing: named vanishing in {named['vanishing']} of {n} seeds; early/late "
+        f"{values['vanishing_ratio']}; loss, last 20 steps {values['vanishing_loss']}",
+        f"healthy: named healthy in {named['healthy']} of {n} seeds; largest jump "
+        f"{values['healthy_jump']}x; early/late {values['healthy_ratio']}; loss, last 20 "
+        f"steps {values['healthy_loss']}",
+    ]
+    return lines, values
 
 
-HEADER = ["run", "steps", "loss (first → last finite)", "largest jump", "early/late", "diagnosis"]
+HEADER = ["run", "named correctly", "NaN", "largest jump", "early/late", "loss, last 20 steps"]
 
 
-def plot(runs: dict[str, GradMonitor], path: str = "monitor_runs.svg") -> None:
-    """Gradient norm per step (top) and early/late ratio per probe (bottom), log scale."""
+def table(runs: dict[str, list[GradMonitor]]) -> str:
+    """One row per kind of run: median (range) over the seeds."""
+    rows = []
+    for kind, ms in runs.items():
+        nans = [m.nonfinite_at for m in ms if m.nonfinite_at is not None]
+        jumps = [m.largest_jump()[1] for m in ms]
+        rows.append(
+            [
+                kind,
+                f"{sum(m.diagnose().name == kind for m in ms)} of {len(ms)}",
+                f"{len(nans)} of {len(ms)}" + (f", step {spread(nans, '{:.0f}')}" if nans else ""),
+                f"more than {min(jumps):.0e}x" if nans else spread(jumps, "{:.2g}") + "x",
+                spread([m.early_to_late() for m in ms], "{:.0e}"),
+                "-" if nans else spread([last_loss(m) for m in ms], "{:.2f}"),
+            ]
+        )
+    head = "| " + " | ".join(HEADER) + " |\n|" + "---|" * len(HEADER) + "\n"
+    return head + "".join("| " + " | ".join(r) + " |\n" for r in rows)
+
+
+def plot(runs: dict[str, list[GradMonitor]], path: str = "monitor_runs.svg") -> None:
+    """Gradient norm per step (top) and early/late ratio per probe (bottom), every seed."""
     fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(6.4, 5.2))
-    for label, m in runs.items():
-        finite = [(s, g) for s, g in enumerate(m.grad_norms) if math.isfinite(g)]
-        (line,) = top.plot(*zip(*finite, strict=True), lw=1.0, label=label)
-        if m.nonfinite_at is not None:
-            s, g = finite[-1]
-            top.plot([s], [g], "x", color=line.get_color(), ms=9, mew=2)
-            top.annotate(
-                f"NaN at step {m.nonfinite_at}",
-                (s, g),
-                xytext=(8, -4),
-                textcoords="offset points",
-                color=line.get_color(),
-                fontsize="small",
+    styles = zip(["C1", "C0", "C2"], ["-", "--", ":"], strict=True)
+    for (label, ms), (colour, ls) in zip(runs.items(), styles, strict=True):
+        for i, m in enumerate(ms):
+            finite = [(s, g) for s, g in enumerate(m.grad_norms) if math.isfinite(g)]
+            top.plot(
+                *zip(*finite, strict=True),
+                lw=0.8,
+                alpha=0.6,
+                color=colour,
+                ls=ls,
+                label=label if i == 0 else None,
             )
-        steps = sorted(m.probes)
-        ratios = [(m.probes[s][0] / m.probes[s][-1]).item() for s in steps]
-        bottom.plot(steps, ratios, marker="o", ms=3, color=line.get_color(), label=label)
+            if m.nonfinite_at is not None:
+                top.plot(*finite[-1], "x", color=colour, ms=6, mew=1.5)
+            steps = sorted(m.probes)
+            ratios = [(m.probes[s][0] / m.probes[s][-1]).item() for s in steps]
+            bottom.plot(steps, ratios, marker="o", ms=2.5, lw=0.8, alpha=0.6, color=colour, ls=ls)
     top.set_yscale("log")
     top.set_ylabel("gradient norm\n(all parameters)")
     top.legend(loc="upper right")
-    top.set_title("What the monitor records")
+    top.set_title(
+        f"What the monitor records, seeds {SEEDS.start}-{SEEDS.stop - 1} (x: the last step before a NaN)"
+    )
     bottom.axhline(VANISHING_RATIO, color="0.4", lw=0.8, ls=":")
     bottom.text(
-        STEPS,
+        0.99,
         VANISHING_RATIO * 1.5,
         "vanishing threshold",
         color="0.3",
         fontsize="small",
         ha="right",
         va="bottom",
+        transform=bottom.get_yaxis_transform(),
     )
     bottom.set_yscale("log")
     bottom.set_ylabel("‖∂L/∂h₁‖ / ‖∂L/∂h_T‖")
@@ -147,15 +199,16 @@ def plot(runs: dict[str, GradMonitor], path: str = "monitor_runs.svg") -> None:
 # --8<-- [start:main]
 if __name__ == "__main__":
     torch.set_num_threads(1)
-    runs = {"exploding": exploding_run(), "vanishing": vanishing_run(), "healthy": healthy_run()}
-    for label, monitor in runs.items():
-        print(f"{label} run, {len(monitor.losses)} steps:\n  {monitor.diagnose()}\n")
-    rows = [row(label, m) for label, m in runs.items()]
-    print(f"spike factor {SPIKE_FACTOR:g}, vanishing ratio {VANISHING_RATIO:g}")
-    for r in rows:
-        print(" | ".join(r).replace("**", ""))
-    with open("monitor_runs_table.md", "w", encoding="utf-8") as table:
-        table.write("| " + " | ".join(HEADER) + " |\n|" + "---|" * len(HEADER) + "\n")
-        table.writelines("| " + " | ".join(r) + " |\n" for r in rows)
+    runs = {kind: [run(seed) for seed in SEEDS] for kind, run in RUNS.items()}
+    lines, values = summary(runs)
+    print("\n".join(lines))
+    print("\nseed 0, what diagnose() says:")
+    for kind, ms in runs.items():
+        print(f"{kind}: {ms[0].diagnose()}")
+    with open("monitor_runs_table.md", "w", encoding="utf-8") as out:
+        out.write(table(runs))
+    with open("monitor_runs.json", "w", encoding="utf-8") as out:
+        json.dump(values, out, indent=1, ensure_ascii=False)
+        out.write("\n")
     plot(runs)
 # --8<-- [end:main]

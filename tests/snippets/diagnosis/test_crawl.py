@@ -1,49 +1,85 @@
 """Two crawling losses: the early/late ratio tells a small learning rate from a vanishing
-gradient, and a tenfold learning rate cures the first and blows up the second."""
+gradient; on one grid of learning rates for both, the short task is solved and the long one
+is not; Adam, at its best rate of a grid that brackets it, solves the long one."""
 
 import crawl
 import pytest
 import torch
-from support import expected_output
+from grad_monitor import GradMonitor
+from support import generated_output, generated_values
+from torch import nn
 
 
 @pytest.fixture(scope="module")
-def runs():
-    torch.set_num_threads(1)
-    return {(T, lr): crawl.recall_run(T, lr) for T, lr in crawl.RUNS}
+def values() -> dict:
+    return generated_values("diagnosis/crawl")
 
 
-def test_both_runs_crawl_for_the_first_100_steps(runs):
-    for key in [(5, 0.003), (20, 0.1)]:
-        assert crawl.mean(runs[key].losses[:100]) > 0.95
+def numbers(spread: str) -> list[float]:
+    """'1e-01 (9e-02–2e-01)' -> [0.1, 0.09, 0.2]"""
+    return [float(v) for v in spread.replace("(", " ").replace(")", " ").replace("–", " ").split()]
 
 
-def test_the_ratio_separates_the_two_causes(runs):
-    assert runs[(5, 0.003)].diagnose().name == "healthy"
-    assert runs[(5, 0.003)].early_to_late() > 0.1
-    assert runs[(20, 0.1)].diagnose().name == "vanishing"
-    assert 1e-5 < runs[(20, 0.1)].early_to_late() < 1e-4  # "a few times 1e-5"
+def test_both_runs_crawl_for_the_first_100_steps(values):
+    assert min(numbers(values["slow_crawl"])) > 0.7
+    assert min(numbers(values["stuck_crawl"])) > 0.95
 
 
-def test_tenfold_learning_rate_cures_only_the_small_learning_rate(runs):
-    assert crawl.mean(runs[(5, 0.03)].losses[200:]) < 1e-3
-    assert crawl.mean(runs[(5, 0.003)].losses[200:]) > 0.3  # still crawling at 0.003
-    assert runs[(20, 1.0)].nonfinite_at == 16
-    assert runs[(20, 1.0)].diagnose().name == "exploding"
-    stuck = runs[(20, 0.3)]
-    assert crawl.mean(stuck.losses[200:]) > 1.0 and stuck.diagnose().name == "vanishing"
+def test_the_ratio_separates_the_two_causes(values):
+    assert values["slow_named_healthy"] == values["seeds"] >= 5
+    assert values["stuck_named_vanishing"] == values["seeds"]
+    slow, stuck = numbers(values["slow_ratio"]), numbers(values["stuck_ratio"])
+    assert min(slow) > 10 * crawl.VANISHING_RATIO and max(stuck) < crawl.VANISHING_RATIO / 5
 
 
-def test_page_output(runs):
-    text = expected_output("diagnosis/crawl")
-    for (T, lr), m in runs.items():
-        assert " | ".join(crawl.row(T, lr, m)) + "\n" in text
-    assert "T = 5 | 0.003 | 0.977 | 0.649 | 6.7e-01 | healthy" in text
-    assert "T = 20 | 0.1 | 1.010 | 1.006 | 2.6e-05 | vanishing" in text
-    assert "T = 20 | 1 | NaN at step 16 | - |" in text
+def test_tenfold_learning_rate_cures_only_the_small_learning_rate(values):
+    """The same grid for both distances: T = 5 is solved at 0.01 and 0.1 in every seed and
+    diverges at 1; T = 20 is solved at no rate of the grid and diverges at 1."""
+    n = values["seeds"]
+    assert values["short_solved_low"] == values["short_solved_mid"] == n
+    assert values["short_nan_high"] == n == values["long_nan_high"]
+    assert values["long_solved_sgd"] == 0
 
 
-def test_plot_is_byte_stable(tmp_path, runs):
-    crawl.plot(runs, str(tmp_path / "a.svg"))
-    crawl.plot(runs, str(tmp_path / "b.svg"))
+def test_adam_solves_the_long_task_inside_a_bracketing_grid(values):
+    """Adam solves T = 20 where SGD solves it at no rate; its middle rate does best, the
+    rates at both ends of its grid solve fewer seeds."""
+    counts = [int(k) for k in values["adam_solved_all"].split(", ")]
+    assert len(counts) == len(crawl.ADAM_LRS) and sum(counts) == values["adam_solved_total"]
+    assert values["adam_solved_mid"] == values["seeds"] == counts[1]
+    assert max(counts[0], counts[-1]) < max(counts[1:-1])
+    assert values["adam_solved_total"] >= values["adam_runs"] / 2 > values["long_solved_sgd"]
+    assert max(numbers(values["adam_step_mid"])) < crawl.STEPS / 2
+
+
+def test_grid_and_printed_rows():
+    assert crawl.LRS == (0.01, 0.1, 1.0) and crawl.DISTANCES == (5, 20)
+    text = generated_output("diagnosis/crawl")
+    assert text.count("\nsgd | ") == len(crawl.LRS) * len(crawl.DISTANCES)
+    assert text.count("\nadam | 20 | ") == len(crawl.ADAM_LRS)
+
+
+def fake(losses: list[float], probes: dict[int, list[float]] | None = None) -> GradMonitor:
+    """A monitor holding the given losses and probes, no training."""
+    monitor = GradMonitor(nn.Linear(1, 1))
+    monitor.losses = list(losses)
+    monitor.grad_norms = [1.0] * len(losses)
+    monitor.probes = {s: torch.tensor(v) for s, v in (probes or {}).items()}
+    return monitor
+
+
+def test_solved_at_and_crawl_ratio():
+    assert crawl.solved_at(fake([1.0] * 20 + [0.01] * 9)) is None
+    assert crawl.solved_at(fake([1.0] * 20 + [0.01] * 10)) == 29
+    assert crawl.solved_at(fake([1.0] * 5 + [0.0] * 10)) == 14  # mean of 10 below 0.1
+    monitor = fake([1.0] * 200, {0: [1e-3, 1.0], 50: [3e-3, 1.0], 90: [2e-3, 1.0], 150: [1, 1]})
+    assert crawl.crawl_ratio(monitor) == pytest.approx(2e-3)  # probes before step 100 only
+
+
+def test_plot_is_byte_stable(tmp_path):
+    runs = [fake([1.0, 0.5, 0.2, 0.1]), fake([1.0, 2.0, float("nan")])]
+    runs[1].nonfinite_at = 2
+    grid = {run: runs for run in crawl.RUNS}
+    crawl.plot(grid, str(tmp_path / "a.svg"))
+    crawl.plot(grid, str(tmp_path / "b.svg"))
     assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()

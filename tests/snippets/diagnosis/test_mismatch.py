@@ -1,15 +1,22 @@
-"""A training loss near zero while the long-range target stays at chance."""
+"""A training loss near its floor while the long-range target stays at chance, in every
+seed; and a probe with the training loss that hides the vanishing long-range gradient."""
 
 import mismatch as mm
 import pytest
 import torch
-from support import expected_output
+from grad_monitor import VANISHING_RATIO
+from support import generated_output, generated_values
 
 
 @pytest.fixture(scope="module")
-def results():
-    torch.set_num_threads(1)
-    return {T: mm.train(T) for T in mm.LENGTHS}
+def values() -> dict:
+    return generated_values("diagnosis/mismatch")
+
+
+def numbers(spread: str) -> list[float]:
+    """'50% (48%–51%)' -> [50.0, 48.0, 51.0]"""
+    cleaned = spread.replace("%", " ").replace("(", " ").replace(")", " ").replace("–", " ")
+    return [float(v) for v in cleaned.split()]
 
 
 def test_task_targets():
@@ -19,37 +26,41 @@ def test_task_targets():
     assert torch.equal(x[:, :, 1], torch.tensor([0.0, 0, 0, 0, 1]).expand(16, 5))
 
 
-def test_long_sequence_training_loss_looks_solved_but_long_target_is_at_chance(results):
-    _, curve = results[30]
-    end = curve[-1]
-    assert end["loss"] < 0.05  # 95% below the baseline of 1...
-    assert end["short"] < 1e-3 and end["short_acc"] == 1.0
-    assert end["long"] > 0.95 and 0.45 < end["long_acc"] < 0.55  # ...the long target: chance
-    # The training loss is just the long-range error diluted over T - 1 = 29 targets.
-    assert end["loss"] == pytest.approx(end["long"] / 29, rel=0.05)
+def test_long_sequence_training_loss_looks_solved_but_long_target_is_at_chance(values):
+    n = values["seeds"]
+    assert n >= 5 and values["short_learned_30"] == n and values["long_chance_30"] == n
+    assert max(numbers(values["loss_30"])) < 0.05  # 95% below the baseline of 1 ...
+    assert min(numbers(values["long_30"])) > 0.9  # ... while the long target scores ~1
+    assert max(numbers(values["short_30"])) < 0.01
+    # The training loss is the long-range error diluted over T - 1 = 29 targets.
+    loss, long = numbers(values["loss_30"])[0], numbers(values["long_30"])[0]
+    assert loss == pytest.approx(long / 29, rel=0.1)
 
 
-def test_short_sequence_learns_both(results):
-    _, curve = results[10]
-    assert curve[-1]["long"] < 0.01 and curve[-1]["long_acc"] == 1.0
+def test_short_sequence_learns_both(values):
+    assert values["long_learned_10"] == values["short_learned_10"] == values["seeds"]
+    assert max(numbers(values["long_10"])) < 0.05
 
 
-def test_probing_the_training_loss_hides_the_vanishing_gradient(results):
-    model, _ = results[30]
-    whole, long_only = mm.probe_ratios(model, 30)
-    assert whole > 1e-3  # the monitor's threshold would call this healthy
-    assert long_only < 1e-8
-    assert 1e7 < whole / long_only < 1e8  # "nearly eight orders of magnitude"
+def test_probing_the_training_loss_hides_the_vanishing_gradient(values):
+    n = values["seeds"]
+    assert values["whole_above_30"] == n  # the monitor would call this healthy
+    assert values["long_below_30"] == n
+    assert max(numbers(values["ratio_long_30"])) < VANISHING_RATIO / 1e4
+    assert min(numbers(values["gap_30"])) > 1e5
 
 
-def test_page_output(results):
-    text = expected_output("diagnosis/mismatch")
-    for T, (model, curve) in results.items():
-        cells = mm.row(T, model, curve)
-        assert ", ".join(f"{h}: {v}" for h, v in zip(mm.HEADER, cells, strict=True)) in text
-    assert "T: 30, training loss: 0.035, short-range error: 0.000, long-range error: 1.01" in text
-    assert "long-range accuracy: 50%, early/late, training loss: 2.1e-02" in text
-    assert "early/late, long-range loss: 4.0e-10" in text
+def test_probe_ratios_on_an_untrained_model():
+    torch.manual_seed(0)
+    whole, long_only = mm.probe_ratios(mm.Tagger(), 30)
+    assert whole > 1e3 * long_only  # h_1 feeds the target at t = 2 directly
+
+
+def test_page_output(values):
+    text = generated_output("diagnosis/mismatch")
+    assert text.startswith("answering 0 scores 1 on every target")
+    for T in mm.LENGTHS:
+        assert f"T: {T}, training loss: {values[f'loss_{T}']}" in text
 
 
 def test_bad_length_is_rejected():
@@ -57,8 +68,9 @@ def test_bad_length_is_rejected():
         mm.short_and_long(4, 2, torch.Generator())
 
 
-def test_plot_is_byte_stable(tmp_path, results):
-    curves = {T: c for T, (_, c) in results.items()}
+def test_plot_is_byte_stable(tmp_path):
+    curve = [{"step": s, "loss": 1.0 / (s + 1), "long": 1.0} for s in (0, 50, 100)]
+    curves = {T: [curve, curve] for T in mm.LENGTHS}
     mm.plot(curves, str(tmp_path / "a.svg"))
     mm.plot(curves, str(tmp_path / "b.svg"))
     assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
