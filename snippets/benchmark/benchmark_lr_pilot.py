@@ -59,14 +59,15 @@ if __name__ == "__main__":
     torch.set_num_threads(1)
     rates = dict(LEARNING_RATES)
     print(
-        f"Adding problem, T = 20, {PILOT.steps} steps, seeds {PILOT.seeds}; score: mean log10 test MSE"
+        f"Adding problem, T = {LENGTH}, at most {PILOT.steps} steps, seeds {PILOT.seeds}; "
+        "score: mean log10 test MSE (lower is better)"
     )
     print("| model | rate / 3 | rate | rate × 3 | best |")
     print("|---|---:|---:|---:|---|")
-    for kind in KINDS:
+    for kind in MODELS:
         grid = [rates[kind] * factor for factor in FACTORS]
         scores = [score(kind, lr) for lr in grid]
-        best = grid[scores.index(min(scores))]
-        where = "the benchmark's rate" if best == rates[kind] else f"{best:.2g}: move the rate"
+        winner = best(grid, scores)
+        where = "the benchmark's rate" if winner == rates[kind] else f"{winner:.2g}: move the rate"
         cells = " | ".join(f"{lr:.2g}: {s:.2f}" for lr, s in zip(grid, scores, strict=True))
         print(f"| {LABELS[kind]} | {cells} | {where} |")
