@@ -1,4 +1,4 @@
-"""Long-range benchmark, adding problem, part 2: the LSTM and the GRU at T = 20, 50, 100.
+"""Long-range benchmark, adding problem, part 2: the LSTM and the GRU at T = 20 and 100.
 
 Trained exactly as the vanilla RNNs in benchmark_adding_vanilla.py (same batches for a
 seed, same test sets, same budget), five seeds each.

@@ -47,18 +47,21 @@ def cells(runs: Sequence[Run]) -> dict[tuple[str, int], list[Run]]:
 
 
 def rows(task: Task, runs: Sequence[Run]) -> list[dict[str, str]]:
-    """One row per (model, T): solved seeds, their median step, loss / baseline."""
+    """One row per (model, T): seeds solved (median step), seeds diverged, loss / baseline."""
     table = []
     for (kind, length), found in cells(runs).items():
         steps = [r.solved_at for r in found if r.solved_at is not None]
-        ratios = [r.ratio for r in found]
+        ratios = [r.ratio for r in found if not r.diverged]
+        when = f" (median step {statistics.median(steps):.0f})" if steps else ""
         row = {
             "model": LABELS[kind],
             "T": str(length),
-            "solved": f"{len(steps)} of {len(found)}",
-            "median step solved": f"{statistics.median(steps):.0f}" if steps else "—",
+            "solved": f"{len(steps)} of {len(found)}{when}",
+            "diverged": f"{len(found) - len(ratios)} of {len(found)}",
             "loss / baseline: median (range)": (
                 f"{statistics.median(ratios):.2g} ({min(ratios):.2g}–{max(ratios):.2g})"
+                if ratios
+                else "—"
             ),
         }
         if found[0].accuracy is not None:
@@ -75,10 +78,12 @@ def values(runs: Sequence[Run]) -> dict[str, object]:
     found: dict[str, object] = {}
     for (kind, length), group in cells(runs).items():
         steps = [r.solved_at for r in group if r.solved_at is not None]
+        ratios = [r.ratio for r in group if not r.diverged]
         found[f"{kind}_{length}_seeds"] = len(group)
         found[f"{kind}_{length}_solved"] = len(steps)
+        found[f"{kind}_{length}_diverged"] = len(group) - len(ratios)
         found[f"{kind}_{length}_step"] = f"{statistics.median(steps):.0f}" if steps else "—"
-        found[f"{kind}_{length}_ratio"] = f"{statistics.median(r.ratio for r in group):.2g}"
+        found[f"{kind}_{length}_ratio"] = f"{statistics.median(ratios):.2g}" if ratios else "—"
     return found
 
 

@@ -26,6 +26,9 @@ from torch import nn
 DISTANCE = rr.DISTANCE
 LR = 0.1
 SKIPS = (None, 5, 10)  # None: the plain RNN
+# The plain RNN is not trained here: it is recurrent_init.py's default start (same task,
+# rate and clipping), which solves the task on none of its seeds.
+TRAINED = (5, 10)
 CLIP = 1.0
 
 
@@ -95,9 +98,9 @@ HEADER = ["network", "R = ‖∂L/∂h₁‖ / ‖∂L/∂h₄₀‖ at init", *
 def plot(found: dict[int | None, list[rr.Run]], path: str = "skip_rnn.svg") -> None:
     """Left: per-timestep gradient norms at init (seed 0). Right: training loss, every seed."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(7.0, 3.3))
-    for skip, runs_ in found.items():
+    for skip in SKIPS:
         (line,) = left.plot(range(1, DISTANCE + 1), step_norms(skip), label=name(skip))
-        for seed, r in enumerate(runs_):
+        for seed, r in enumerate(found.get(skip, [])):
             smooth = [statistics.fmean(r.losses[i : i + 10]) for i in range(0, len(r.losses), 10)]
             right.plot(
                 range(5, 10 * len(smooth), 10),
@@ -125,12 +128,14 @@ def plot(found: dict[int | None, list[rr.Run]], path: str = "skip_rnn.svg") -> N
 # --8<-- [start:main]
 if __name__ == "__main__":
     torch.set_num_threads(1)
-    found = {skip: runs(skip) for skip in SKIPS}
+    found = {skip: runs(skip) for skip in TRAINED}
     rows = [row(skip, r) for skip, r in found.items()]
+    plain = statistics.median(step_norms(None, seed)[0].item() for seed in rr.SEEDS)
     print(
         f"recall a bit {DISTANCE} steps back; tanh; SGD lr {LR:g}, clip {CLIP:g}; seeds "
         f"0-{len(rr.SEEDS) - 1}; at most {rr.STEPS} steps"
     )
+    print(f"plain RNN: R = {plain:.0e} at init (trained in recurrent_init.py, default start)")
     print(" | ".join(HEADER))
     for r in rows:
         print(" | ".join(r))
@@ -138,12 +143,10 @@ if __name__ == "__main__":
         table.write("| " + " | ".join(HEADER) + " |\n|" + "---|" * len(HEADER) + "\n")
         table.writelines("| " + " | ".join(r) + " |\n" for r in rows)
     values = {
-        f"{'plain' if skip is None else f'skip{skip}'}_solved": sum(
-            r.solved_at is not None for r in runs_
-        )
+        f"skip{skip}_solved": sum(r.solved_at is not None for r in runs_)
         for skip, runs_ in found.items()
     }
-    values["seeds"] = len(rr.SEEDS)
+    values |= {"seeds": len(rr.SEEDS), "plain_ratio": f"{plain:.0e}"}
     with open("skip_rnn.json", "w", encoding="utf-8") as out:
         json.dump(values, out, indent=1)
     plot(found)
