@@ -95,7 +95,46 @@ def test_table_medians_match_the_csv():
     values, rows = generated_values("linear/pixel_digits"), runs()
     for kind in pd.KINDS:
         for ordering in pd.ORDERINGS:
-            found = [float(r["test_accuracy"]) for r in rows if (r["model"], r["ordering"]) == (kind, ordering)]
+            found = [
+                float(r["test_accuracy"])
+                for r in rows
+                if (r["model"], r["ordering"]) == (kind, ordering)
+            ]
             key = f"{kind}_{ordering.replace(' ', '_')}"
             assert values[key] == pytest.approx(statistics.median(found), abs=0.006)
-    assert "Test accuracy, median (range) over the seeds:" in generated_output("linear/pixel_digits")
+    assert "Test accuracy, median (range) over the seeds:" in generated_output(
+        "linear/pixel_digits"
+    )
+
+
+def medians() -> dict[str, float]:
+    values = generated_values("linear/pixel_digits")
+    return {k: v for k, v in values.items() if k not in {"seeds", "runs"}}
+
+
+def test_the_lru_leads_and_the_irnn_trails_in_both_orderings():
+    m = medians()
+    for ordering in ("in_order", "permuted"):
+        others = [m[f"{k}_{ordering}"] for k in pd.KINDS if k != "lru"]
+        assert m[f"lru_{ordering}"] > max(others), ordering
+        rest = [m[f"{k}_{ordering}"] for k in pd.KINDS if k != "irnn"]
+        assert m[f"irnn_{ordering}"] < min(rest), ordering
+
+
+def test_orthogonal_start_helps_the_tanh_rnn():
+    m = medians()
+    for ordering in ("in_order", "permuted"):
+        assert m[f"orthogonal_{ordering}"] > m[f"tanh_{ordering}"] + 0.04
+
+
+def test_tanh_against_lstm_and_the_effect_of_permuting():
+    m = medians()
+    assert abs(m["tanh_in_order"] - m["lstm_in_order"]) <= 0.06  # "within a few hundredths"
+    assert m["tanh_permuted"] > m["lstm_permuted"] + 0.04
+    for kind in ("tanh", "orthogonal", "lstm"):
+        assert m[f"{kind}_permuted"] > m[f"{kind}_in_order"] + 0.04, kind
+    assert m["irnn_permuted"] < m["irnn_in_order"]
+
+
+def test_every_model_learns_something():
+    assert min(medians().values()) > 0.15  # guessing scores 0.1
