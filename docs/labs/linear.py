@@ -117,7 +117,7 @@ print(f"for T = 1000 the same reach needs r >= {0.1 ** (1 / 999):.5f}")
 # Drive one unit with white noise and compare the variance of $h_T$ with and without the
 # normalisation $\kappa = \sqrt{1 - |\lambda|^2}$, for $|\lambda| = 0.9$, $0.99$ and
 # $0.999$, after $T = 3000$ steps. Predict both values from
-# $h_T = \sum_k \lambda^k (\text{input})_{T-k}$ first.
+# $h_T = \sum_n \lambda^n (\text{input})_{T-n}$ first.
 
 # %% tags=["solution"]
 x = torch.randn(512, 3000, 1, generator=torch.Generator().manual_seed(1))
@@ -139,9 +139,10 @@ for r in (0.9, 0.99, 0.999):
 #
 # The loop takes $T$ dependent steps. Write `scan(lam, v)` that returns every
 # $h_t = \lambda h_{t-1} + v_t$ in $\lceil \log_2 T \rceil$ vectorised steps: after the step
-# with offset $d$, position $t$ should hold $\sum_{k < 2d} \lambda^k v_{t-k}$. (Hint: add
+# with offset $d$, position $t$ should hold $\sum_{n < 2d} \lambda^n v_{t-n}$. (Hint: add
 # $\lambda^d$ times the tensor shifted by $d$ steps, then square $\lambda^d$.) Check it
 # against the loop on $T = 77$, gradients included, and count its steps.
+
 
 # %% tags=["solution"]
 def scan(lam, v):

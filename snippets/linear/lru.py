@@ -78,14 +78,17 @@ def parallel_scan(a: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     check_scan_inputs(a, v)
     h, d = v, 1
     while d < v.shape[1]:
-        if a.dim() == 1:  # time-invariant: the product of d factors is a^d
-            h = torch.cat([h[:, :d], h[:, d:] + a * h[:, :-d]], dim=1)
-            a = a * a
-        else:  # input-dependent a_t (the selective case below)
-            h = torch.cat([h[:, :d], h[:, d:] + a[:, d:] * h[:, :-d]], dim=1)
-            a = torch.cat([a[:, :d], a[:, d:] * a[:, :-d]], dim=1)
+        h = h + a * shift(h, d)  # h_t + (a_t ... a_{t-d+1}) h_{t-d}; h_{t-d} = 0 for t <= d
+        # time-invariant a: the product of 2d factors is a^(2d); input-dependent a_t: the
+        # products over windows of 2d steps (the first d are never used again)
+        a = a * a if a.dim() == 1 else a * shift(a, d)
         d *= 2
     return h
+
+
+def shift(x: torch.Tensor, d: int) -> torch.Tensor:
+    """x delayed by d steps along dim 1, zeros in front: x_{t-d} at position t."""
+    return nn.functional.pad(x[:, :-d], (0, 0, d, 0))
 
 
 # --8<-- [end:scan]

@@ -1,16 +1,16 @@
 """Why the LRU multiplies its input by κ = sqrt(1 - |λ|²): the blow-up near |λ| = 1.
 
 One state unit, h_t = λ h_{t-1} + c v_t, driven by white noise v_t (complex, E|v|² = 1),
-with c = 1 (no normalisation) or c = κ. Since h_t = c Σ_k λ^k v_{t-k},
+with c = 1 (no normalisation) or c = κ. Since h_t = c Σ_n λ^n v_{t-n},
 
-    E|h_t|² = c² Σ_{k<t} |λ|^{2k}  ->  c² / (1 - |λ|²)   (t -> ∞),
+    E|h_t|² = c² Σ_{n<t} |λ|^{2n}  ->  c² / (1 - |λ|²)   (t -> ∞),
 
 which is 1/(1 - |λ|²) without κ (it grows without bound as |λ| -> 1) and exactly 1 in
 the limit with κ. The same happens to the gradient with respect to the decay parameter ν
 (|λ| = exp(-exp(ν))), which training needs in order to move λ: with x = exp(ν),
-dλ^k/dν = -k x λ^k, so
+dλ^n/dν = -n x λ^n, so
 
-    E|dh_t/dν|² = Σ_k |d(c λ^k)/dν|²,   d(κ λ^k)/dν = κ λ^k (x|λ|²/κ² - k x).
+    E|dh_t/dν|² = Σ_n |d(c λ^n)/dν|²,   d(κ λ^n)/dν = κ λ^n (x|λ|²/κ² - n x).
 
 Both sums are computed exactly (float64, to t = ∞), and the variance is also measured on
 simulated sequences with the loop of lru.py.
@@ -44,17 +44,17 @@ def state_variance(radius: float, normalised: bool) -> float:
 
 
 def nu_gradient_variance(radius: float, normalised: bool) -> float:
-    """E|dh/dν|² in the stationary state: Σ_k |d(c λ^k)/dν|², summed in float64 until
-    |λ|^(2k) < e^-60 (the rest is negligible)."""
+    """E|dh/dν|² in the stationary state: Σ_n |d(c λ^n)/dν|², summed in float64 until
+    |λ|^(2n) < e^-60 (the rest is negligible)."""
     if not 0.0 < radius < 1.0:
         raise ValueError(f"radius must lie in (0, 1), got {radius}")
     x = -math.log(radius)  # exp(ν)
-    k = np.arange(int(30 / x) + 100, dtype=np.float64)
-    powers = radius ** (2 * k)  # |λ^k|²
+    n = np.arange(int(30 / x) + 100, dtype=np.float64)  # steps back
+    powers = radius ** (2 * n)  # |λ^n|²
     if normalised:
-        factor = x * radius**2 / kappa(radius) ** 2 - k * x  # d log(κ λ^k)/dν, real part
+        factor = x * radius**2 / kappa(radius) ** 2 - n * x  # d log(κ λ^n)/dν, real part
         return float(kappa(radius) ** 2 * np.sum(powers * factor**2))
-    return float(np.sum(powers * (k * x) ** 2))
+    return float(np.sum(powers * (n * x) ** 2))
 
 
 # --8<-- [end:sums]

@@ -99,7 +99,7 @@ def plot(found: dict[str, object], path: str = "lru_profiles.svg") -> None:
         left.semilogy(steps, profile, label=name)
     for (r_min, r_max), (profile, _, _) in found["rings"].items():
         right.semilogy(steps, profile, label=f"|λ| in [{r_min}, {r_max}]")
-    left.set_title(f"at initialisation, ring [{DEFAULT_RING[0]}, {DEFAULT_RING[1]}]")
+    left.set_title(f"at initialisation (LRU ring [{DEFAULT_RING[0]}, {DEFAULT_RING[1]}])")
     right.set_title("LRU: the ring decides")
     for ax in (left, right):
         ax.set_xlabel("time step t")
