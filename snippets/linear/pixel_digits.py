@@ -211,7 +211,9 @@ def plot(runs: list[Run], path: str = "pixel_digits.svg") -> None:
                 ms=4,
                 label=ordering if i == 0 else None,
             )
-            ax.plot([x - 0.12, x + 0.12], [statistics.median(found)] * 2, color=f"C{j}", lw=2)
+            ax.plot(
+                [x - 0.12, x + 0.12], [statistics.median(found)] * 2, color=f"C{j}", ls="-", lw=2
+            )
     ax.axhline(0.1, color="0.6", ls=":", lw=1, label="guessing (1/10)")
     ax.set_xticks(range(len(KINDS)), [LABELS[k].replace(", ", ",\n") for k in KINDS])
     ax.set_ylabel("test accuracy (fraction of 300 images)")
