@@ -15,7 +15,7 @@ from benchmark_train import COPY, COPY_SETTINGS
 from copy_task import memoryless_baseline
 
 # --8<-- [start:main]
-MODELS = ("tanh", "lstm", "gru")
+MODELS = ("lstm", "gru", "lru")
 
 if __name__ == "__main__":
     print("Copy-memory task: recall 10 symbols (8 categories) after a delay of T steps")

@@ -12,8 +12,7 @@ safer rate.
 
 The benchmark's rate must win its grid: then the best rate lies inside the grid, not at an
 edge, and the grid brackets it. If a change of model or protocol moves the optimum, this
-file's output says which way, and the rate in benchmark_train.py must move with it. (The
-orthogonal tanh RNN, a control, uses the tanh RNN's rate by design.)
+file's output says which way, and the rate in benchmark_train.py must move with it.
 
 Run: python benchmark_lr_pilot.py   (a minute or so on one CPU thread)
 """
@@ -33,7 +32,7 @@ TIE = 0.1  # scores closer than this are a tie, won by the smaller rate
 PILOT = dataclasses.replace(
     ADDING_SETTINGS, lengths=(LENGTH,), steps=300, eval_every=50, test_size=256, seeds=(100, 101)
 )
-MODELS = tuple(kind for kind in KINDS if kind != "tanh_orth")
+MODELS = KINDS
 
 
 def score(kind: str, lr: float) -> float:

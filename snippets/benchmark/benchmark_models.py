@@ -1,37 +1,32 @@
-"""The five recurrent models of the long-range benchmark, at comparable parameter counts.
+"""The four recurrent models of the long-range benchmark, at comparable parameter counts.
 
-Every model is one fused PyTorch layer (nn.RNN, nn.LSTM or nn.GRU) followed by a linear
-read-out applied at every step. Hidden sizes are chosen so that the five models have
-about the same number of parameters: an LSTM unit carries four weight sets, a GRU unit
-three and a vanilla unit one, so the vanilla networks get about twice as many units.
+Every model maps a sequence of inputs to an output at every step. The PyTorch models are
+one fused layer (nn.RNN, nn.LSTM or nn.GRU) and a linear read-out; the LRU is the linear
+recurrence of the chapter on linear recurrences (lru.py), one block. Sizes are chosen so
+that the models have about the same number of parameters: an LSTM unit carries four
+weight sets, a GRU unit three and a vanilla unit one, so the tanh RNN gets about twice as
+many units as the LSTM.
 
-  tanh RNN         nn.RNN with tanh, PyTorch's default initialisation (trained with
-                   gradient-norm clipping)
-  tanh RNN, orth.  the same with an orthogonal recurrent matrix (a control: the same
-                   network with a gradient that vanishes far more slowly)
-  IRNN             nn.RNN with ReLU, recurrent matrix = identity, zero biases and
-                   small input weights (Le, Jaitly & Hinton 2015)
-  LSTM             nn.LSTM, default initialisation (Hochreiter & Schmidhuber 1997,
-                   with the forget gate of Gers et al. 2000)
-  GRU              nn.GRU, default initialisation (Cho et al. 2014)
+  tanh RNN   nn.RNN with tanh, PyTorch's default initialisation (trained with
+             gradient-norm clipping)
+  LSTM       nn.LSTM, default initialisation (Hochreiter & Schmidhuber 1997, with the
+             forget gate of Gers et al. 2000)
+  GRU        nn.GRU, default initialisation (Cho et al. 2014)
+  LRU        a diagonal linear recurrence with eigenvalues on a ring just inside the unit
+             circle, and a nonlinear read-out (Orvieto et al. 2023)
 
 Run: python benchmark_models.py   (prints the parameter counts for both tasks)
 """
 
 import torch
+from lru import LRUModel, size_for_parameters
 from torch import nn
 
 # --8<-- [start:models]
-KINDS = ("tanh", "tanh_orth", "irnn", "lstm", "gru")
-LABELS = {
-    "tanh": "tanh RNN",
-    "tanh_orth": "tanh RNN, orthogonal W_hh",
-    "irnn": "IRNN",
-    "lstm": "LSTM",
-    "gru": "GRU",
-}
-HIDDEN = {"tanh": 66, "tanh_orth": 66, "irnn": 66, "lstm": 32, "gru": 37}
-IRNN_INPUT_STD = 0.001  # Le et al.'s small input weights
+KINDS = ("tanh", "lstm", "gru", "lru")
+LABELS = {"tanh": "tanh RNN", "lstm": "LSTM", "gru": "GRU", "lru": "LRU"}
+HIDDEN = {"tanh": 66, "lstm": 32, "gru": 37}  # units; the LRU is sized by parameter count
+LRU_LAYERS = 1
 
 
 def positive_int(value: int, name: str) -> int:
@@ -46,8 +41,8 @@ class Recurrent(nn.Module):
 
     def __init__(self, kind: str, n_in: int, n_out: int, hidden: int | None = None) -> None:
         super().__init__()
-        if kind not in KINDS:
-            raise ValueError(f"unknown model kind {kind!r}; choose one of {', '.join(KINDS)}")
+        if kind not in KINDS or kind == "lru":
+            raise ValueError(f"unknown model kind {kind!r}; choose one of tanh, lstm, gru")
         self.kind, self.n_in = kind, positive_int(n_in, "n_in")
         hidden = positive_int(HIDDEN[kind] if hidden is None else hidden, "hidden")
         if kind == "lstm":
@@ -55,13 +50,7 @@ class Recurrent(nn.Module):
         elif kind == "gru":
             self.rnn = nn.GRU(n_in, hidden, batch_first=True)
         else:
-            activation = "relu" if kind == "irnn" else "tanh"
-            self.rnn = nn.RNN(n_in, hidden, nonlinearity=activation, batch_first=True)
-        if kind == "irnn":
-            identity_init(self.rnn)
-        if kind == "tanh_orth":
-            with torch.no_grad():
-                nn.init.orthogonal_(self.rnn.weight_hh_l0)
+            self.rnn = nn.RNN(n_in, hidden, nonlinearity="tanh", batch_first=True)
         self.readout = nn.Linear(hidden, positive_int(n_out, "n_out"))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -73,13 +62,14 @@ class Recurrent(nn.Module):
         return self.readout(states)
 
 
-def identity_init(rnn: nn.RNN) -> None:
-    """IRNN start: W_hh = I, b = 0, W_xh ~ N(0, 0.001^2)."""
-    with torch.no_grad():
-        rnn.weight_hh_l0.copy_(torch.eye(rnn.hidden_size))
-        rnn.bias_hh_l0.zero_()
-        rnn.bias_ih_l0.zero_()
-        rnn.weight_ih_l0.normal_(0.0, IRNN_INPUT_STD)
+def make_model(kind: str, n_in: int, n_out: int) -> nn.Module:
+    """A freshly initialised model of one kind, sized like the others (about the same count
+    of parameters as the tanh RNN on the same task)."""
+    if kind != "lru":
+        return Recurrent(kind, n_in, n_out)
+    target = count_parameters(Recurrent("tanh", n_in, n_out))
+    width, state = size_for_parameters(target, n_in, n_out, layers=LRU_LAYERS)
+    return LRUModel(n_in, n_out, width, state, layers=LRU_LAYERS)
 
 
 # --8<-- [end:models]
@@ -95,12 +85,14 @@ TASK_SIZES = {"adding": (2, 1), "copy": (10, 9)}  # (inputs, outputs) per step
 
 if __name__ == "__main__":
     torch.manual_seed(0)
-    print("Parameters per model (recurrent layer + read-out):")
-    print(f"  {'model':16s} {'units':>5s} {'adding':>7s} {'copy':>7s}")
+    print("Parameters per model:")
+    print(f"  {'model':10s} {'adding':>7s} {'copy':>7s}  size")
     for kind in KINDS:
-        counts = [count_parameters(Recurrent(kind, *TASK_SIZES[task])) for task in TASK_SIZES]
-        print(f"  {LABELS[kind]:16s} {HIDDEN[kind]:5d} {counts[0]:7,d} {counts[1]:7,d}")
-    irnn = Recurrent("irnn", 2, 1)
-    print("\nIRNN at initialisation:")
-    print(f"  W_hh is the identity: {torch.equal(irnn.rnn.weight_hh_l0, torch.eye(66))}")
-    print(f"  largest |W_xh| entry: {irnn.rnn.weight_ih_l0.abs().max().item():.4f}")
+        models = [make_model(kind, *TASK_SIZES[task]) for task in TASK_SIZES]
+        counts = [count_parameters(m) for m in models]
+        if kind == "lru":
+            blocks = [m.blocks[0].lru for m in models]
+            size = ", ".join(f"width {b.d_model}, {b.hidden_size} complex states" for b in blocks)
+        else:
+            size = f"{HIDDEN[kind]} units"
+        print(f"  {LABELS[kind]:10s} {counts[0]:7,d} {counts[1]:7,d}  {size}")

@@ -1,7 +1,8 @@
 """Run a benchmark file's share of the models and report it: table, CSV, figures, timing.
 
 A cell of the table is one model at one length, over every seed: how many seeds solved the
-task, at which step (median), and the test loss against the baseline (median and range).
+task, how many steps the runs used (a solved run stops, so fewer steps means faster), how
+many diverged, and the test loss against the baseline (median and range).
 The CSV has one row per run. Every number of the table is printed to stdout too. The time
 a run took goes to a separate Markdown file, never to stdout, so that stdout stays the
 same from run to run.
@@ -47,16 +48,16 @@ def cells(runs: Sequence[Run]) -> dict[tuple[str, int], list[Run]]:
 
 
 def rows(task: Task, runs: Sequence[Run]) -> list[dict[str, str]]:
-    """One row per (model, T): seeds solved (median step), seeds diverged, loss / baseline."""
+    """One row per (model, T): seeds solved, steps used, seeds diverged, loss / baseline."""
     table = []
     for (kind, length), found in cells(runs).items():
-        steps = [r.solved_at for r in found if r.solved_at is not None]
+        solved = sum(r.solved_at is not None for r in found)
         ratios = [r.ratio for r in found if not r.diverged]
-        when = f" (median step {statistics.median(steps):.0f})" if steps else ""
         row = {
             "model": LABELS[kind],
             "T": str(length),
-            "solved": f"{len(steps)} of {len(found)}{when}",
+            "solved": f"{solved} of {len(found)}",
+            "steps used: median": f"{statistics.median(r.curve[-1][0] for r in found):.0f}",
             "diverged": f"{len(found) - len(ratios)} of {len(found)}",
             "loss / baseline: median (range)": (
                 f"{statistics.median(ratios):.2g} ({min(ratios):.2g}–{max(ratios):.2g})"
@@ -74,15 +75,14 @@ def rows(task: Task, runs: Sequence[Run]) -> list[dict[str, str]]:
 
 
 def values(runs: Sequence[Run]) -> dict[str, object]:
-    """The numbers a page quotes, per (model, T): seeds solved, median step, median ratio."""
+    """The numbers a page quotes, per (model, T): seeds solved, median steps used, ratio."""
     found: dict[str, object] = {}
     for (kind, length), group in cells(runs).items():
-        steps = [r.solved_at for r in group if r.solved_at is not None]
         ratios = [r.ratio for r in group if not r.diverged]
         found[f"{kind}_{length}_seeds"] = len(group)
-        found[f"{kind}_{length}_solved"] = len(steps)
+        found[f"{kind}_{length}_solved"] = sum(r.solved_at is not None for r in group)
         found[f"{kind}_{length}_diverged"] = len(group) - len(ratios)
-        found[f"{kind}_{length}_step"] = f"{statistics.median(steps):.0f}" if steps else "—"
+        found[f"{kind}_{length}_steps"] = round(statistics.median(r.curve[-1][0] for r in group))
         found[f"{kind}_{length}_ratio"] = f"{statistics.median(ratios):.2g}" if ratios else "—"
     return found
 

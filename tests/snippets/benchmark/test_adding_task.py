@@ -95,3 +95,14 @@ def test_page_output_holds_the_baselines():
 def test_bad_input_gets_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_the_control_variant_puts_the_marks_in_the_last_steps():
+    x, y = at.adding_batch(np.random.default_rng(3), 500, 100, last=10)
+    first, second = (np.argwhere(x[..., 1] == 1)[:, 1].reshape(500, 2)).T
+    assert (first >= 90).all() and (first < 95).all() and (second >= 95).all()
+    assert np.allclose(y, x[..., 0][x[..., 1] == 1].reshape(500, 2).sum(axis=1))
+    with pytest.raises(ValueError, match="last must be at most length"):
+        at.adding_batch(np.random.default_rng(0), 2, 10, last=11)
+    with pytest.raises(ValueError, match="last must be >= 2"):
+        at.adding_batch(np.random.default_rng(0), 2, 10, last=1)

@@ -1,0 +1,11 @@
+"""The LRU on the adding problem, five seeds: the claims of the benchmark page."""
+
+import benchmark_adding_lru as lru_file
+from support import generated_values
+
+
+def test_the_lru_solves_the_short_problem_and_not_yet_the_long_one():
+    values = generated_values("benchmark/benchmark_adding_lru")
+    assert lru_file.MODELS == ("lru",)
+    assert values["lru_20_solved"] >= 2
+    assert values["lru_100_solved"] <= 1 and float(values["lru_100_ratio"]) > 0.8
