@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, mkdocs_build
@@ -158,3 +160,78 @@ def test_a_downloaded_lab_says_what_to_install_and_links_to_the_site(built_site)
             assert link.startswith(base), f"{path.name}: {link} is not absolute"
             page = link.removeprefix(base).split("#")[0]
             assert (built_site / page / "index.html").exists(), f"{path.name}: {link} leads nowhere"
+
+
+def listings(built_site: Path) -> list[tuple[str, str, Path, str, str]]:
+    """(page, listing text, zip, chapter, snippet name) for every titled listing on a built
+    page, the text as a reader's copy button gives it."""
+    from bs4 import BeautifulSoup
+
+    found = []
+    for html in sorted(built_site.rglob("index.html")):
+        soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+        for title in soup.select("span.filename"):
+            match = re.fullmatch(r"snippets/([\w/]+)/(\w+)\.py", title.get_text().strip())
+            if not match:
+                continue
+            code = title.find_parent("div").find("code").get_text()
+            link = html.parent / "generated" / match[1] / f"{match[2]}.zip"
+            found.append((str(html.relative_to(built_site)), code, link, match[1], match[2]))
+    return found
+
+
+def test_every_whole_file_listing_is_the_file_and_its_download_holds_what_ran(built_site):
+    """What a reader copies from a whole-file listing is the snippet, byte for byte, and the
+    zip beside it holds that file and every file it imports, as the runner ran them."""
+    import zipfile
+
+    modules = runner.snippet_modules(runner.Project(ROOT))
+    checked = 0
+    for page, code, _, chapter, name in listings(built_site):
+        source = ROOT / "snippets" / chapter / f"{name}.py"
+        if code.strip() != source.read_text(encoding="utf-8").strip():
+            continue  # a section of the file, not the whole file
+        archive = built_site / "generated" / chapter / f"{name}.zip"
+        assert archive.exists(), f"{page}: no download for {name}.py"
+        with zipfile.ZipFile(archive) as bundle:
+            expected = runner.bundle(source, modules)
+            assert bundle.namelist() == [p.name for p in expected], f"{page}: {name}.zip"
+            for path in expected:
+                assert bundle.read(path.name) == path.read_bytes(), f"{name}.zip: {path.name}"
+        checked += 1
+    assert checked >= 40, f"only {checked} whole-file listings found"
+
+
+def test_a_downloaded_snippet_runs_in_an_empty_folder_and_prints_the_page(built_site, tmp_path):
+    """Unzip downloads from the built site into empty folders and run them as a reader would:
+    the output is the page's (exactly, or within the committed tolerances). The quick ones
+    run here; every snippet runs this way in the build itself (runner: bundle in an empty
+    folder), which the test above ties to the downloads."""
+    import subprocess
+    import sys
+    import zipfile
+
+    from gtt import compare
+
+    manifest = runner.load_manifest(runner.Project(ROOT))
+    quick = [
+        (chapter, name)
+        for _, _, _, chapter, name in listings(built_site)
+        if manifest.get(f"snippets/{chapter}/{name}.py", {}).get("seconds", 99) < 2
+    ]
+    quick = sorted(set(quick))[:12]
+    assert len(quick) >= 8
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1"}
+    env["MATPLOTLIBRC"] = str(ROOT / "gtt" / "matplotlibrc")
+    env.pop("PYTHONPATH", None)
+    for chapter, name in quick:
+        folder = tmp_path / name
+        folder.mkdir()
+        with zipfile.ZipFile(built_site / "generated" / chapter / f"{name}.zip") as bundle:
+            bundle.extractall(folder)
+        proc = subprocess.run(
+            [sys.executable, f"{name}.py"], cwd=folder, env=env, capture_output=True, text=True
+        )
+        assert proc.returncode == 0, f"{name}.py failed from its download:\n{proc.stderr[-2000:]}"
+        expected = (ROOT / "tests" / "expected" / chapter / f"{name}.txt").read_text()
+        assert compare.mismatches(expected, proc.stdout) == [], f"{name}.py printed otherwise"
