@@ -17,7 +17,9 @@ def expected_output(rel: str) -> str:
     outputs; a test of what a measurement shows on this machine reads ``generated_output``."""
     from gtt.compare import strip_tolerances
 
-    return strip_tolerances((ROOT / "tests" / "expected" / f"{rel}.txt").read_text(encoding="utf-8"))
+    return strip_tolerances(
+        (ROOT / "tests" / "expected" / f"{rel}.txt").read_text(encoding="utf-8")
+    )
 
 
 @functools.cache
