@@ -59,20 +59,61 @@ LIBRARIES = ("numpy", "torch", "matplotlib", "nbclient", "ipykernel", "jupytext"
 DEFAULT_TIMEOUT = 600.0
 MANIFEST = ".runner-cache.json"
 TIMINGS = "_runner"
-# Settings that change which CPU kernels run, and so the last digits of a float32 result:
-# part of the cache key, so a build under another (simulated) CPU really re-runs.
-CPU_SETTINGS = ("ATEN_CPU_CAPABILITY", "MKL_ENABLE_INSTRUCTIONS", "MKL_CBWR", "ONEDNN_MAX_CPU_ISA")
+# Settings that change which CPU kernels run, and so the last digits of a result: part of
+# the cache key, so a build under another (simulated) CPU really re-runs.
+CPU_SETTINGS = (
+    "ATEN_CPU_CAPABILITY",
+    "MKL_ENABLE_INSTRUCTIONS",
+    "MKL_CBWR",
+    "ONEDNN_MAX_CPU_ISA",
+    "OPENBLAS_CORETYPE",
+    "NPY_DISABLE_CPU_FEATURES",
+)
+# The kernels every job runs with on an x86-64 machine with AVX2: the libraries otherwise
+# choose by the CPU they find, and two machines of one kind differ. Seen on two 2-core
+# "AMD EPYC" machines: OpenBLAS picked SkylakeX kernels on one and Haswell kernels on the
+# other, so a float64 NumPy matrix product, iterated 1000 times in mean_of_logs.py, printed
+# other third digits; MKL (PyTorch's BLAS) and PyTorch's own kernels choose the same way.
+# Pinned to AVX2, both machines compute the same bits. A variable already set in the
+# environment wins, so `ATEN_CPU_CAPABILITY=default make build` still tests another CPU.
+PINNED_KERNELS = {
+    "ATEN_CPU_CAPABILITY": "avx2",
+    "MKL_CBWR": "AVX2",  # MKL's conditional numerical reproducibility
+    "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+    "ONEDNN_MAX_CPU_ISA": "AVX2",
+    "OPENBLAS_CORETYPE": "Haswell",
+    "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
+}
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so a bundle is byte-stable
-# Other CPUs, simulated on this one by choosing other kernels (`--as-cpu NAME`): a build
-# under them must pass with the outputs committed on the contributor's machine.
+# Another CPU, simulated on this one by choosing other kernels (`--as-cpu NAME`): a build
+# under it must pass with the outputs committed on the contributor's machine.
 SIMULATED_CPUS = {
-    "default": {"ATEN_CPU_CAPABILITY": "default"},  # PyTorch's non-vectorised kernels
-    "avx2": {  # an AVX2 machine without AVX-512, such as many AMD EPYC
-        "ATEN_CPU_CAPABILITY": "avx2",
-        "MKL_ENABLE_INSTRUCTIONS": "AVX2",
-        "ONEDNN_MAX_CPU_ISA": "AVX2",
+    "default": {  # PyTorch's non-vectorised kernels, MKL's and OpenBLAS's oldest paths
+        "ATEN_CPU_CAPABILITY": "default",
+        "MKL_CBWR": "COMPATIBLE",
+        "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",
+        "ONEDNN_MAX_CPU_ISA": "SSE41",
+        "OPENBLAS_CORETYPE": "Sandybridge",
     },
 }
+
+
+def has_avx2() -> bool:
+    """True on an x86-64 Linux machine whose CPU reports AVX2 (where the pins apply)."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return " avx2" in flags
+
+
+def pinned_kernels() -> dict[str, str]:
+    """PINNED_KERNELS where they apply (x86-64 with AVX2), less what the environment sets."""
+    if not has_avx2():
+        return {}
+    return {k: v for k, v in PINNED_KERNELS.items() if not os.environ.get(k)}
 
 
 class RunnerError(Exception):
@@ -213,8 +254,9 @@ def bundle(source: Path, modules: dict[str, Path]) -> list[Path]:
 
 
 def cpu_settings() -> dict[str, str]:
-    """The environment variables that select CPU kernels, where they are set."""
-    return {name: os.environ[name] for name in CPU_SETTINGS if os.environ.get(name)}
+    """The environment variables that select CPU kernels, as a job gets them."""
+    found = {name: os.environ[name] for name in CPU_SETTINGS if os.environ.get(name)}
+    return {**pinned_kernels(), **found}
 
 
 def library_versions() -> dict[str, str]:
@@ -324,6 +366,7 @@ def run_env(
 
     `cpu` adds the settings of a simulated CPU (SIMULATED_CPUS)."""
     env = os.environ.copy()
+    env.update(pinned_kernels())
     env.update(cpu or {})
     env.pop("PYTHONPATH", None)  # a snippet finds what it imports in its own folder
     env.update(

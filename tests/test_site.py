@@ -181,15 +181,19 @@ def listings(built_site: Path) -> list[tuple[str, str, Path, str, str]]:
 
 
 def test_every_whole_file_listing_is_the_file_and_its_download_holds_what_ran(built_site):
-    """What a reader copies from a whole-file listing is the snippet, byte for byte, and the
-    zip beside it holds that file and every file it imports, as the runner ran them."""
+    """What a reader copies from a whole-file listing is the snippet (less the section
+    markers, which pymdownx.snippets leaves out), and the zip beside it holds that file and
+    every file it imports, as the runner ran them."""
     import zipfile
 
     modules = runner.snippet_modules(runner.Project(ROOT))
+    marker = re.compile(r"^\s*#\s*-+8<-+\s*\[(start|end):[\w-]+\]\s*$")
     checked = 0
     for page, code, _, chapter, name in listings(built_site):
         source = ROOT / "snippets" / chapter / f"{name}.py"
-        if code.strip() != source.read_text(encoding="utf-8").strip():
+        lines = source.read_text(encoding="utf-8").splitlines()
+        shown = "\n".join(line for line in lines if not marker.match(line))
+        if code.strip() != shown.strip():
             continue  # a section of the file, not the whole file
         archive = built_site / "generated" / chapter / f"{name}.zip"
         assert archive.exists(), f"{page}: no download for {name}.py"

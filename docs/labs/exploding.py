@@ -140,21 +140,36 @@ plot_runs({"lr = 0.1": (losses, norms, blew_up)}, "Plain SGD at lr = 0.1")
 # 2. keep the learning rate at 0.1 and clip the gradient norm to 1
 #    (`train(lr=0.1, clip=1.0)` calls `clip_grad_norm_` with `max_norm=1.0`).
 #
-# Compare the mean loss of the last 20 steps. Which fix learns more in 300 steps, and why?
+# Compare the mean loss of the last 20 steps over five seeds. Which fix learns more in
+# 300 steps, and does the answer depend on the seed?
 
 # %% tags=["solution"]
-slow = train(lr=0.01)
-clipped = train(lr=0.1, clip=1.0)
-for label, (run_losses, run_norms, end) in {"lr = 0.01": slow, "lr = 0.1, clip 1": clipped}.items():
+SEEDS = range(5)  # one seed is an anecdote: compare the fixes on five
+slow = [train(lr=0.01, seed=seed) for seed in SEEDS]
+clipped = [train(lr=0.1, clip=1.0, seed=seed) for seed in SEEDS]
+
+
+def last20(runs):
+    """Mean loss of the last 20 steps, one number per seed."""
+    return np.array([run_losses[-20:].mean() for run_losses, _, _ in runs])
+
+
+for label, runs in {"lr = 0.01": slow, "lr = 0.1, clip 1": clipped}.items():
+    ends = last20(runs)
     print(
-        f"{label:16s} finite: {end is None}   largest gradient norm {run_norms.max():7.1f}"
-        f"   mean loss, last 20 steps {run_losses[-20:].mean():.2f}"
+        f"{label:16s} finite in {sum(end is None for _, _, end in runs)} of {len(SEEDS)} seeds;"
+        f" last-20 loss: median {np.median(ends):.2f} (range {ends.min():.2f}–{ends.max():.2f})"
     )
-# Both survive. The lower learning rate shrinks EVERY step tenfold, the ordinary ones too,
-# so after 300 steps it has barely left the baseline. Clipping shrinks only the steps whose
-# gradient is large and leaves the rest at full speed, so it learns far more.
-assert slow[2] is None and clipped[2] is None
-assert clipped[0][-20:].mean() < 0.5 < slow[0][-20:].mean()
+lower = int((last20(clipped) < last20(slow)).sum())
+print(f"the clipped run ends lower in {lower} of {len(SEEDS)} seeds")
+# Both survive in every seed and both end below the baseline 1. They get there differently:
+# the lower rate shrinks every step tenfold, clipping shrinks only the rare large steps and
+# leaves the ordinary ones at full size. Which ends lower after 300 steps varies from seed
+# to seed (the count above), so neither is "the" better fix at this budget; what clipping
+# buys is the freedom to keep the larger rate without the blow-up.
+assert all(end is None for _, _, end in slow + clipped)
+assert last20(slow).max() < 1 and last20(clipped).max() < 1
+slow, clipped = slow[0], clipped[0]  # seed 0 of each, for the figure
 plot_runs({"lr = 0.01": slow, "lr = 0.1, clipped to 1": clipped}, "Two ways to survive")
 
 # %% [markdown]

@@ -7,7 +7,7 @@ the median ratio of the two times. With one probe every PROBE_EVERY steps, the m
 (ratio - 1) / PROBE_EVERY to the time of training. Times are measurements: they depend on
 the machine and on what else runs on it.
 
-Run: python probe_cost.py   (writes probe_cost_table.md)
+Run: python probe_cost.py   (writes probe_cost_timing.md)
 """
 
 import statistics
@@ -71,7 +71,7 @@ if __name__ == "__main__":
     ratios = {layer.__name__: cost_ratio(layer) for layer in layers}
     print(f"batch {BATCH}, T = {T}, {HIDDEN} units, one thread; median of {REPEATS} pairs")
     print("timed: " + ", ".join(ratios) + "; the ratios depend on the machine, so they go")
-    print("to probe_cost_table.md and are not compared with a committed copy")
-    with open("probe_cost_table.md", "w", encoding="utf-8") as out:
+    print("to probe_cost_timing.md and are not compared with a committed copy")
+    with open("probe_cost_timing.md", "w", encoding="utf-8") as out:
         out.write(table(ratios))
 # --8<-- [end:main]

@@ -269,7 +269,10 @@ def plot(outcomes: list[Outcome], path: str = "exploding_run.svg") -> None:
     for outcome, colour in zip(outcomes, ["C1", "C0"], strict=True):
         for seed, h in enumerate(outcome.runs):
             bold = seed == 0
+            # The faint seeds are drawn as pixels: as vector paths, 20 noisy curves exceed the
+            # figure budget (tests/test_figures.py).
             style = {"color": colour, "lw": 1.2 if bold else 0.6, "alpha": 1.0 if bold else 0.3}
+            style["rasterized"] = not bold
             label = f"lr = {outcome.lr} (seed 0 bold, seeds 1–{len(outcome.runs) - 1} faint)"
             n = len(h.losses) if h.diverged_at is None else h.diverged_at
             top.plot(range(n), h.losses[:n], label=label if bold else None, **style)

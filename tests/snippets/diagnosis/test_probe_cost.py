@@ -12,7 +12,7 @@ def test_output_is_the_setup_only():
 
 def test_probe_steps_cost_more_than_fused_steps_but_not_orders_of_magnitude():
     generated_output("diagnosis/probe_cost")  # brings the table up to date
-    rows = (GENERATED / "diagnosis" / "probe_cost_table.md").read_text().splitlines()[2:]
+    rows = (GENERATED / "diagnosis" / "probe_cost_timing.md").read_text().splitlines()[2:]
     assert [r.split("|")[1].strip() for r in rows] == ["`nn.RNN`", "`nn.LSTM`", "`nn.GRU`"]
     for row in rows:
         ratio = float(row.split("|")[2])
