@@ -17,9 +17,12 @@ from gtt import checkout, runner  # noqa: E402
 
 # What tests compute themselves uses the kernels the runner's jobs use (PINNED_KERNELS):
 # set before anything imports NumPy or PyTorch, which read these variables once.
-if {"numpy", "torch"} & set(sys.modules):
+# (A test module's `from conftest import ...` runs this file again: by then nothing is left
+# to pin, and numpy is rightly loaded.)
+PINS = runner.pinned_kernels()
+if PINS and {"numpy", "torch"} & set(sys.modules):
     raise RuntimeError("numpy or torch was imported before tests/conftest.py pinned kernels")
-os.environ.update(runner.pinned_kernels())
+os.environ.update(PINS)
 PROJECT = runner.Project(ROOT)
 # Tests import snippets by name from their folders (the runner instead runs each snippet
 # from its bundle, copied into an empty folder, as a reader does).
