@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import textwrap
 import zipfile
@@ -472,12 +473,17 @@ def test_measured_jobs_can_run_as_another_cpu(tmp_path, monkeypatch):
     project = make_project(tmp_path, {"ch/measured.py": script, "ch/exact.py": script})
     (project.expected / "ch").mkdir(parents=True)
     (project.expected / "ch" / "measured.txt").write_text("default 0.5{±0.1}\n")
-    (project.expected / "ch" / "exact.txt").write_text("native 0.5\n")
+    # Exact jobs run with this machine's kernels (pinned where runner.PINNED_KERNELS apply).
+    own = os.environ.get("ATEN_CPU_CAPABILITY") or runner.pinned_kernels().get(
+        "ATEN_CPU_CAPABILITY", "native"
+    )
+    (project.expected / "ch" / "exact.txt").write_text(f"{own} 0.5\n")
     monkeypatch.setenv(runner.MEASURED_AS_CPU, "default")
     quiet(project)
     manifest = runner.load_manifest(project)
-    assert manifest["snippets/ch/measured.py"]["cpu"] == {"ATEN_CPU_CAPABILITY": "default"}
-    assert manifest["snippets/ch/exact.py"]["cpu"] == {}
+    other = runner.SIMULATED_CPUS["default"]
+    assert manifest["snippets/ch/measured.py"]["cpu"] == {**runner.cpu_settings(), **other}
+    assert manifest["snippets/ch/exact.py"]["cpu"] == runner.cpu_settings()
     monkeypatch.setenv(runner.MEASURED_AS_CPU, "pentium")
     with pytest.raises(runner.RunnerError, match="GTT_MEASURED_AS_CPU must be one of"):
         quiet(project)

@@ -246,6 +246,7 @@ def report(outcome: Outcome) -> tuple[list[str], dict[str, object]]:
             f"  largest step lr*||g||: {median_range(moved, '.2f')}",
         ]
         values |= {
+            f"{tag}_learned": fell,
             f"{tag}_last20": f"{statistics.median(last):.2f}",
             f"{tag}_last20_max": f"{max(last):.2f}",
             f"{tag}_largest_norm": f"{max(largest):.1f}",

@@ -41,10 +41,11 @@ def test_every_blow_up_follows_a_gradient_spike(values):
     assert float(values["high_norm_before"]) > er.INIT_SCALE  # training pushed W_hh up first
 
 
-def test_ten_times_lower_learning_rate_stays_finite_and_learns(values, per_seed):
+def test_ten_times_lower_learning_rate_stays_finite_and_most_seeds_learn(values, per_seed):
     assert values["low_seeds"] == 10 and values["low_nonfinite"] == 0
     low = [r for r in per_seed if float(r["lr"]) == er.LR_LOW]
-    assert all(float(r["last20_loss"]) < float(r["first20_loss"]) for r in low)
+    learned = sum(float(r["last20_loss"]) < float(r["first20_loss"]) for r in low)
+    assert values["low_learned"] == learned >= 8  # the page quotes the count
     assert float(values["low_last20"]) < 0.5  # median of 10 seeds; answering 0 scores 1
     assert float(values["low_largest_norm"]) < 3  # W_hh stays near its start of 1.1
     assert float(values["low_largest_step"]) < 5
