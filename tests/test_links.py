@@ -14,8 +14,14 @@ def content_pages(site: Path) -> list[Path]:
     return sorted(p for p in site.rglob("index.html") if p.parent.name not in {"assets", "search"})
 
 
+@functools.cache
+def parsed(page: Path) -> BeautifulSoup:
+    """Each built page parsed once for all the tests here (read-only use)."""
+    return BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+
+
 def article(page: Path) -> BeautifulSoup:
-    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    soup = parsed(page)
     return soup.find("article") or soup
 
 
@@ -27,14 +33,14 @@ def target_file(site: Path, page: Path, path: str) -> Path:
 
 @functools.cache
 def anchors(page: Path) -> frozenset[str]:
-    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    soup = parsed(page)
     return frozenset(tag["id"] for tag in soup.find_all(id=True))
 
 
 def test_internal_links_and_anchors_resolve(built_site):
     broken = []
     for page in content_pages(built_site):
-        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        soup = parsed(page)
         for tag in soup.find_all(["a", "img", "link", "script"]):
             ref = tag.get("href") or tag.get("src")
             if not ref or ref.startswith(("mailto:", "data:", "javascript:")):
