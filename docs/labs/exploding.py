@@ -162,13 +162,15 @@ for label, runs in {"lr = 0.01": slow, "lr = 0.1, clip 1": clipped}.items():
     )
 lower = int((last20(clipped) < last20(slow)).sum())
 print(f"the clipped run ends lower in {lower} of {len(SEEDS)} seeds")
-# Both survive in every seed and both end below the baseline 1. They get there differently:
-# the lower rate shrinks every step tenfold, clipping shrinks only the rare large steps and
-# leaves the ordinary ones at full size. Which ends lower after 300 steps varies from seed
-# to seed (the count above), so neither is "the" better fix at this budget; what clipping
+# Both survive in every seed. They get there differently: the lower rate shrinks every
+# step tenfold, clipping shrinks only the rare large steps and leaves the ordinary ones at
+# full size, so the clipped runs usually get further in 300 steps. How much further is a
+# measurement, not a law: the lower rate's runs are the ones that spread widely, and the
+# spread moves with the seed and even with the CPU's arithmetic (try
+# ATEN_CPU_CAPABILITY=default). Read the counts above as this run's; what clipping reliably
 # buys is the freedom to keep the larger rate without the blow-up.
 assert all(end is None for _, _, end in slow + clipped)
-assert last20(slow).max() < 1 and last20(clipped).max() < 1
+assert last20(clipped).max() < 0.6  # every clipped seed learned (answering 0 scores 1)
 slow, clipped = slow[0], clipped[0]  # seed 0 of each, for the figure
 plot_runs({"lr = 0.01": slow, "lr = 0.1, clipped to 1": clipped}, "Two ways to survive")
 
