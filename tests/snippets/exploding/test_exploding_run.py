@@ -28,8 +28,8 @@ def per_seed() -> list[dict[str, str]]:
 def test_most_seeds_blow_up_at_the_high_learning_rate(values, per_seed):
     """The page: 'non-finite within 300 steps in k of 10 seeds', most of them early."""
     assert values["high_seeds"] == 10
-    assert values["high_nonfinite"] >= 7  # measured 9 of 10 here; the early ones are stable
-    assert values["high_median_step"] < 100  # measured 42
+    assert values["high_nonfinite"] >= 7  # 8 to 10 of 10 seen across kernel sets
+    assert values["high_median_step"] < 100  # 42 to 48 seen across kernel sets
     high = [r for r in per_seed if float(r["lr"]) == er.LR_HIGH]
     assert len(high) == 10 and sum(r["diverged_at"] != "" for r in high) == values["high_nonfinite"]
 
