@@ -5,7 +5,6 @@ import clip_placement as cp
 import exploding_run as er
 import pytest
 import torch
-from support import expected_output
 from torch import nn
 
 
@@ -53,23 +52,10 @@ def test_accumulation_clipped_once_equals_the_full_batch(updates):
     assert cp.compare(update, reference)[1] > 1e-3  # clipping partial sums: another update
 
 
-def test_page_output(updates):
-    text = expected_output("fixes/clip_placement")
-    reference, _ = updates["plain"]
-    for key, start in [
-        ("plain", "plain: backward, clip, step (reference)"),
-        ("amp", "mixed precision: unscale_, then clip"),
-        ("amp_early", "mixed precision: clip before unscale_ (wrong)"),
-        ("accumulate", "4 micro-batches: clip once"),
-        ("clip_each", "4 micro-batches: clip each (wrong)"),
-    ]:
-        update, seen = updates[key]
-        size, diff = cp.compare(update, reference)
-        assert (
-            f"{start}: norm seen {seen:.4g}, update size {size:.3g}, difference {diff:.1e}" in text
-        )
+def test_clipping_before_unscale_sees_the_scaled_norm(updates):
     # Clipping before unscale_ sees the scaled norm, 65536 times the true one (float16
     # rounding aside), and shrinks the update by about as much.
+    reference, _ = updates["plain"]
     assert updates["amp_early"][1] == pytest.approx(65536 * updates["plain"][1], rel=2e-3)
     assert cp.compare(updates["amp_early"][0], reference)[0] == pytest.approx(1 / 65536, rel=0.01)
 
