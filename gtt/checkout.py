@@ -13,7 +13,17 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PARTS = ("gtt", "snippets", "docs", "tests", "tools", "overrides", "mkdocs.yml", "pyproject.toml")
+PARTS = (
+    "gtt",
+    "rnnbook",
+    "snippets",
+    "docs",
+    "tests",
+    "tools",
+    "overrides",
+    "mkdocs.yml",
+    "pyproject.toml",
+)
 
 
 def copy(dst: Path, *, with_generated: bool = False) -> Path:

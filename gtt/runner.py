@@ -248,10 +248,38 @@ def local_imports(source: Path, modules: dict[str, Path]) -> set[Path]:
                 names = (node.module.split(".")[0],)
             for name in names:
                 path = modules.get(name)
+                if name == "rnnbook":  # the book's library (bridge until the runner split)
+                    path = None
+                    found.add(library_file(source, "__init__"))
+                    for sub in library_names(node):
+                        lib = library_file(source, sub)
+                        if lib.exists() and lib not in found:
+                            found.add(lib)
+                            todo.append(lib)
                 if path is not None and path not in found and path != source:
                     found.add(path)
                     todo.append(path)
     return found
+
+
+def library_file(source: Path, module: str) -> Path:
+    """``rnnbook/<module>.py`` of the checkout that holds ``source``."""
+    root = next(p for p in source.parents if (p / "rnnbook").is_dir())
+    return root / "rnnbook" / f"{module}.py"
+
+
+def library_names(node: ast.Import | ast.ImportFrom) -> list[str]:
+    """The rnnbook modules an import statement names."""
+    if isinstance(node, ast.Import):
+        return [a.name.split(".")[1] for a in node.names if a.name.startswith("rnnbook.")]
+    if node.module == "rnnbook":
+        return [a.name for a in node.names]
+    return [node.module.split(".")[1]] if node.module and "." in node.module else []
+
+
+def bundle_name(path: Path) -> str:
+    """A bundled file's name inside the bundle (library modules keep their folder)."""
+    return f"rnnbook/{path.name}" if path.parent.name == "rnnbook" else path.name
 
 
 def bundle(source: Path, modules: dict[str, Path]) -> list[Path]:
@@ -478,6 +506,7 @@ def execute(
     env = run_env(job.project, cpu=cpu)
     if job.kind == "snippet":
         for name, data in (files or {job.source.name: job.source.read_bytes()}).items():
+            (workdir / name).parent.mkdir(parents=True, exist_ok=True)
             (workdir / name).write_bytes(data)
         script = workdir / job.source.name
     if job.kind == "snippet" and preloaded is not None:
@@ -777,7 +806,7 @@ def run(
     # Each bundle's files are read once, here: an editor saving a snippet during the run
     # cannot make what ran differ from what is zipped and checked.
     bundles = {
-        j.rel: {path.name: path.read_bytes() for path in bundle(j.source, modules)}
+        j.rel: {bundle_name(path): path.read_bytes() for path in bundle(j.source, modules)}
         for j in selected
         if j.kind == "snippet"
     }

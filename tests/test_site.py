@@ -199,9 +199,10 @@ def test_every_whole_file_listing_is_the_file_and_its_download_holds_what_ran(bu
         assert archive.exists(), f"{page}: no download for {name}.py"
         with zipfile.ZipFile(archive) as bundle:
             expected = runner.bundle(source, modules)
-            assert bundle.namelist() == [p.name for p in expected], f"{page}: {name}.zip"
-            for path in expected:
-                assert bundle.read(path.name) == path.read_bytes(), f"{name}.zip: {path.name}"
+            names = [runner.bundle_name(p) for p in expected]
+            assert bundle.namelist() == names, f"{page}: {name}.zip"
+            for path, inside in zip(expected, names, strict=True):
+                assert bundle.read(inside) == path.read_bytes(), f"{name}.zip: {inside}"
         checked += 1
     assert checked >= 40, f"only {checked} whole-file listings found"
 
