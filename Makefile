@@ -18,9 +18,12 @@ STAMP  := $(VENV)/.installed-$(shell sha256sum $(LOCK) | cut -c1-16)
 
 venv: $(STAMP)
 
-$(STAMP): $(LOCK)
+$(STAMP): $(LOCK) pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(LOCK)
+	@# The project itself (the book's library rnnbook/ and the site's machinery gtt/), editable:
+	@# `cd snippets/<chapter> && python <name>.py` then finds rnnbook from any folder.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

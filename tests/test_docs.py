@@ -82,10 +82,12 @@ def test_every_python_fence_is_run_or_a_tested_include(fence: Fence):
             "make it run, or move it into a snippet with a test"
         )
         return
-    title = re.fullmatch(r'title="(snippets/[^" ]+\.py)(?: \([^)]*\))?"', attributes.strip())
+    title = re.fullmatch(
+        r'title="((?:snippets|rnnbook)/[^" ]+\.py)(?: \([^)]*\))?"', attributes.strip()
+    )
     assert title, (
-        f"{fence.where}: a python fence with attributes must be a titled snippet include, "
-        f'```python title="snippets/<chapter>/<name>.py"; got {attributes!r}'
+        f"{fence.where}: a python fence with attributes must be a titled include of a snippet "
+        f'or a library module, ```python title="snippets/<chapter>/<name>.py"; got {attributes!r}'
     )
     includes = [INCLUDE.match(line) for line in fence.body if line]
     assert includes and all(includes), f"{fence.where}: body must be only --8<-- includes"
@@ -103,6 +105,10 @@ def test_every_python_fence_is_run_or_a_tested_include(fence: Fence):
 
 
 def snippet_test_path(snippet: Path) -> Path:
+    """The test module of a snippet; for a library module, that of the snippet that runs it."""
+    if snippet.parent == ROOT / "rnnbook":
+        doc = snippet.read_text(encoding="utf-8")
+        snippet = ROOT / re.search(r"run by (snippets/\w+/\w+\.py)", doc)[1]
     chapter = snippet.parent.relative_to(PROJECT.snippets)
     return ROOT / "tests" / "snippets" / chapter / f"test_{snippet.stem}.py"
 
@@ -149,7 +155,7 @@ def test_tests_named_on_pages_exist():
 WHOLE_FILES = [
     f
     for f in PYTHON_FENCES
-    if re.fullmatch(r'python title="snippets/[^" ]+\.py"', f.info)
+    if re.fullmatch(r'python title="(snippets|rnnbook)/[^" ]+\.py"', f.info)
     and all(INCLUDE.match(line) and not INCLUDE.match(line)["section"] for line in f.body if line)
 ]
 
@@ -163,6 +169,11 @@ def test_every_whole_file_listing_has_its_download_beside_it(fence: Fence):
     """A reader who copies a whole file gets a program that runs: the download right below
     the listing holds it with every file it imports (written by the runner)."""
     snippet = Path(INCLUDE.match(fence.body[0])["path"])
+    if snippet.parts[0] == "rnnbook":  # a library module: the demo that runs it comes next
+        assert fence.after.startswith("`snippets/") or fence.page.name == "how-built.md", (
+            f"{fence.where}: follow the library listing with the snippet that runs it"
+        )
+        return
     chapter, name = snippet.parent.relative_to("snippets").as_posix(), snippet.stem
     wanted = f'--8<-- "docs/generated/{chapter}/{name}.download.md"'
     assert fence.after == wanted, f"{fence.where}: put {wanted} right below the listing"
@@ -176,6 +187,7 @@ def test_every_imported_snippet_is_shown_in_full_somewhere():
         dep.stem
         for f in WHOLE_FILES
         for dep in runner.local_imports(ROOT / INCLUDE.match(f.body[0])["path"], modules)
+        if dep.name != "__init__.py"  # the package's docstring only lists its modules
     }
     assert needed <= shown, (
         f"imported by a listing but never shown in full: {sorted(needed - shown)}"

@@ -9,8 +9,8 @@ results; writes benchmark_adding_lru_table.md, .csv (one row per run), .svg, _cu
 .json (the numbers the page quotes) and _timing.md.
 """
 
-from benchmark_report import run_and_report
-from benchmark_train import ADDING, ADDING_SETTINGS
+from rnnbook.benchmark import ADDING, ADDING_SETTINGS
+from rnnbook.benchmark_report import run_and_report
 
 # --8<-- [start:main]
 MODELS = ("lru",)

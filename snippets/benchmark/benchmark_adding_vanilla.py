@@ -10,8 +10,8 @@ against T), _curves.svg (test loss against step), .json (the numbers the page qu
 _timing.md.
 """
 
-from benchmark_report import run_and_report
-from benchmark_train import ADDING, ADDING_SETTINGS
+from rnnbook.benchmark import ADDING, ADDING_SETTINGS
+from rnnbook.benchmark_report import run_and_report
 
 # --8<-- [start:main]
 MODELS = ("tanh",)

@@ -13,8 +13,8 @@ writes benchmark_controls_table.md, .csv, .json, the figures and _timing.md.
 
 import dataclasses
 
-from benchmark_report import run_and_report
-from benchmark_train import ADDING_LATE, ADDING_SETTINGS
+from rnnbook.benchmark import ADDING_LATE, ADDING_SETTINGS
+from rnnbook.benchmark_report import run_and_report
 
 # --8<-- [start:main]
 AT_100 = dataclasses.replace(ADDING_SETTINGS, lengths=(100,))

@@ -10,9 +10,9 @@ writes benchmark_copy_table.md, .csv (one row per run), .svg, _curves.svg, .json
 _timing.md.
 """
 
-from benchmark_report import run_and_report
-from benchmark_train import COPY, COPY_SETTINGS
-from copy_task import memoryless_baseline
+from rnnbook.benchmark import COPY, COPY_SETTINGS
+from rnnbook.benchmark_report import run_and_report
+from rnnbook.copying import memoryless_baseline
 
 # --8<-- [start:main]
 MODELS = ("lstm", "gru", "lru")

@@ -22,8 +22,9 @@ import math
 import statistics
 
 import torch
-from benchmark_models import KINDS, LABELS
-from benchmark_train import ADDING, ADDING_SETTINGS, LEARNING_RATES, train_run
+
+from rnnbook.benchmark import ADDING, ADDING_SETTINGS, LEARNING_RATES, train_run
+from rnnbook.models import KINDS, LABELS
 
 # --8<-- [start:pilot]
 FACTORS = (1 / 3, 1.0, 3.0)  # the grid around each model's rate

@@ -19,7 +19,8 @@ import json
 
 import matplotlib.pyplot as plt
 import numpy as np
-from rnn_numpy import (
+
+from rnnbook.bptt_numpy import (
     Params,
     Trace,
     backward,
@@ -29,6 +30,7 @@ from rnn_numpy import (
     output_errors,
     step_jacobian,
 )
+from rnnbook.report import scientific
 
 T = 30
 SHOWN = (0, 1, 2, 5, 10, 20, 28)  # Jacobian factors in the terms printed (k = 1 is 0: h_0 = 0)
@@ -104,15 +106,6 @@ def four_steps_back(params: Params, trace: Trace, grad_h5: np.ndarray) -> tuple:
 
 
 # --8<-- [end:note001]
-
-
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def scientific(x: float) -> str:
-    """x as prose writes it, one digit: 4.2e-05 -> '4 × 10⁻⁵'."""
-    mantissa, exponent = f"{x:.0e}".split("e")
-    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
 
 
 def plot(shares: dict[str, np.ndarray], readout_share: float, path: str = "bptt_paths.svg") -> None:

@@ -15,11 +15,13 @@ import json
 import math
 import statistics
 
-import long_range_training as lrt
 import matplotlib.pyplot as plt
 import torch
-from grad_monitor import VANISHING_RATIO, GradMonitor
-from monitored_training import LastStep, train
+
+from rnnbook import recall
+from rnnbook.monitor import VANISHING_RATIO, GradMonitor
+from rnnbook.monitored_training import LastStep, train
+from rnnbook.report import median_range
 
 SEEDS = range(5)
 STEPS, SOLVED, CRAWL = 250, 0.1, 100
@@ -32,10 +34,10 @@ RUNS = [("sgd", T, lr) for T in DISTANCES for lr in LRS] + [("adam", 20, lr) for
 # --8<-- [start:run]
 def recall_run(optimizer: str, distance: int, lr: float, seed: int) -> GradMonitor:
     """Train the recall task at one distance and learning rate, monitored."""
-    model = LastStep(*lrt.make_model(seed))
+    model = LastStep(*recall.make_model(seed))
 
     def batches(data: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        return lrt.remember_first_bit(lrt.BATCH, distance, data)
+        return recall.remember_first_bit(recall.BATCH, distance, data)
 
     return train(
         model, batches, lr=lr, steps=STEPS, optimizer=optimizer, seed=seed, stop_below=SOLVED
@@ -60,14 +62,6 @@ def crawl_ratio(m: GradMonitor) -> float:
     return statistics.median(ratios)
 
 
-def spread(values: list[float], form: str) -> str:
-    """'median (low–high)', each number in the given format; '-' for no values."""
-    if not values:
-        return "-"
-    low, mid, high = min(values), statistics.median(values), max(values)
-    return f"{form.format(mid)} ({form.format(low)}–{form.format(high)})"
-
-
 def cells(runs: list[GradMonitor]) -> dict[str, str]:
     """One grid cell: solved k of n (median step), NaN k of n, loss over steps 1-100."""
     n, solved = len(runs), [s for m in runs if (s := solved_at(m)) is not None]
@@ -76,10 +70,10 @@ def cells(runs: list[GradMonitor]) -> dict[str, str]:
     crawl = [statistics.mean(m.losses[:CRAWL]) for m in runs] if long_enough else []
     return {
         "solved": f"{len(solved)} of {n}"
-        + (f", step {spread(solved, '{:.0f}')}" if solved else ""),
-        "nan": f"{len(nans)} of {n}" + (f", step {spread(nans, '{:.0f}')}" if nans else ""),
-        "crawl": spread(crawl, "{:.2f}") if crawl else "-",
-        "ratio": spread([crawl_ratio(m) for m in runs], "{:.0e}"),
+        + (f", step {median_range(solved, '{:.0f}')}" if solved else ""),
+        "nan": f"{len(nans)} of {n}" + (f", step {median_range(nans, '{:.0f}')}" if nans else ""),
+        "crawl": median_range(crawl, "{:.2f}") if crawl else "-",
+        "ratio": median_range([crawl_ratio(m) for m in runs], "{:.0e}"),
         "verdict": ", ".join(
             f"{name} {sum(m.diagnose().name == name for m in runs)}"
             for name in ("healthy", "vanishing", "exploding")
@@ -113,15 +107,17 @@ def values(grid: dict[tuple[str, int, float], list[GradMonitor]]) -> dict[str, o
     slow, stuck = grid[("sgd", 5, LRS[0])], grid[("sgd", 20, LRS[1])]
 
     def steps(opt: str, T: int, lr: float) -> str:
-        return spread([s for m in grid[(opt, T, lr)] if (s := solved_at(m)) is not None], "{:.0f}")
+        return median_range(
+            [s for m in grid[(opt, T, lr)] if (s := solved_at(m)) is not None], "{:.0f}"
+        )
 
     return {
         "seeds": len(SEEDS),
         "steps": STEPS,
-        "slow_crawl": spread([statistics.mean(m.losses[:CRAWL]) for m in slow], "{:.2f}"),
-        "stuck_crawl": spread([statistics.mean(m.losses[:CRAWL]) for m in stuck], "{:.2f}"),
-        "slow_ratio": spread([crawl_ratio(m) for m in slow], "{:.0e}"),
-        "stuck_ratio": spread([crawl_ratio(m) for m in stuck], "{:.0e}"),
+        "slow_crawl": median_range([statistics.mean(m.losses[:CRAWL]) for m in slow], "{:.2f}"),
+        "stuck_crawl": median_range([statistics.mean(m.losses[:CRAWL]) for m in stuck], "{:.2f}"),
+        "slow_ratio": median_range([crawl_ratio(m) for m in slow], "{:.0e}"),
+        "stuck_ratio": median_range([crawl_ratio(m) for m in stuck], "{:.0e}"),
         "slow_named_healthy": sum(m.diagnose().name == "healthy" for m in slow),
         "stuck_named_vanishing": sum(m.diagnose().name == "vanishing" for m in stuck),
         "short_solved_low": count("sgd", 5, LRS[0], "solved"),

@@ -12,12 +12,13 @@ mismatch.json)
 """
 
 import json
-import statistics
 
 import matplotlib.pyplot as plt
 import torch
-from grad_monitor import VANISHING_RATIO, GradMonitor
 from torch import nn
+
+from rnnbook.monitor import VANISHING_RATIO, GradMonitor
+from rnnbook.report import median_range
 
 LENGTHS = (10, 30)
 SEEDS = range(5)
@@ -120,14 +121,6 @@ def probe_ratios(model: Tagger, seq_len: int, seed: int = 0) -> tuple[float, flo
 # --8<-- [end:probe]
 
 
-def spread(values: list[float], form: str) -> str:
-    """'median (low–high)', each number in the given format; '-' for no values."""
-    if not values:
-        return "-"
-    low, mid, high = min(values), statistics.median(values), max(values)
-    return f"{form.format(mid)} ({form.format(low)}–{form.format(high)})"
-
-
 def summarise(seq_len: int, results: list[tuple[Tagger, list[dict]]]) -> dict[str, object]:
     """Final test errors and probe ratios over the seeds, for one length T."""
     ends = [curve[-1] for _, curve in results]
@@ -136,18 +129,18 @@ def summarise(seq_len: int, results: list[tuple[Tagger, list[dict]]]) -> dict[st
     ]
     whole, long_only = [w for w, _ in probes], [v for _, v in probes]
     return {
-        "loss": spread([e["loss"] for e in ends], "{:.3f}"),
-        "short": spread([e["short"] for e in ends], "{:.3f}"),
-        "long": spread([e["long"] for e in ends], "{:.2f}"),
-        "long_acc": spread([100 * e["long_acc"] for e in ends], "{:.0f}%"),
+        "loss": median_range([e["loss"] for e in ends], "{:.3f}"),
+        "short": median_range([e["short"] for e in ends], "{:.3f}"),
+        "long": median_range([e["long"] for e in ends], "{:.2f}"),
+        "long_acc": median_range([100 * e["long_acc"] for e in ends], "{:.0f}%"),
         "long_learned": sum(e["long_acc"] > 0.9 for e in ends),
         "long_chance": sum(0.4 < e["long_acc"] < 0.6 for e in ends),
         "short_learned": sum(e["short_acc"] > 0.99 for e in ends),
-        "ratio_whole": spread(whole, "{:.0e}"),
-        "ratio_long": spread(long_only, "{:.0e}"),
+        "ratio_whole": median_range(whole, "{:.0e}"),
+        "ratio_long": median_range(long_only, "{:.0e}"),
         "whole_above": sum(r > VANISHING_RATIO for r in whole),
         "long_below": sum(r < VANISHING_RATIO for r in long_only),
-        "gap": spread([w / v for w, v in zip(whole, long_only, strict=True)], "{:.0e}"),
+        "gap": median_range([w / v for w, v in zip(whole, long_only, strict=True)], "{:.0e}"),
     }
 
 

@@ -16,14 +16,14 @@ monitor_runs_table.md and monitor_runs.json)
 
 import json
 import math
-import statistics
 
-import exploding_run as er
-import long_range_training as lrt
 import matplotlib.pyplot as plt
 import torch
-from grad_monitor import SPIKE_FACTOR, VANISHING_RATIO, GradMonitor
-from monitored_training import LastStep, train
+
+from rnnbook import exploding, recall
+from rnnbook.monitor import SPIKE_FACTOR, VANISHING_RATIO, GradMonitor
+from rnnbook.monitored_training import LastStep, train
+from rnnbook.report import median_range
 
 SEEDS = range(5)
 STEPS = 200
@@ -32,48 +32,40 @@ FAR, NEAR = 40, 5  # recall distances of the vanishing and the healthy run
 
 def sum_batches(data: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """The exploding run's task: the sum of 20 numbers, scaled to variance 1."""
-    return er.make_batch(er.BATCH, er.SEQ_LEN, data)
+    return exploding.make_batch(exploding.BATCH, exploding.SEQ_LEN, data)
 
 
 def far_recall(data: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """The vanishing run's task: recall a bit seen FAR steps ago."""
-    return lrt.remember_first_bit(lrt.BATCH, FAR, data)
+    return recall.remember_first_bit(recall.BATCH, FAR, data)
 
 
 def near_recall(data: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """The healthy run's task: recall a bit seen NEAR steps ago."""
-    return lrt.remember_first_bit(lrt.BATCH, NEAR, data)
+    return recall.remember_first_bit(recall.BATCH, NEAR, data)
 
 
 # --8<-- [start:runs]
 def exploding_run(seed: int, steps: int = STEPS) -> GradMonitor:
     """The exploding chapter's run at lr = 0.1."""
-    model = er.make_model(seed)
-    return train(model, sum_batches, lr=er.LR_HIGH, steps=steps, optimizer="sgd", seed=seed)
+    model = exploding.make_model(seed)
+    return train(model, sum_batches, lr=exploding.LR_HIGH, steps=steps, optimizer="sgd", seed=seed)
 
 
 def vanishing_run(seed: int, steps: int = STEPS) -> GradMonitor:
     """The vanishing chapter's recall task, the bit 40 steps back."""
-    model = LastStep(*lrt.make_model(seed))
-    return train(model, far_recall, lr=lrt.LR, steps=steps, optimizer="sgd", seed=seed)
+    model = LastStep(*recall.make_model(seed))
+    return train(model, far_recall, lr=recall.LR, steps=steps, optimizer="sgd", seed=seed)
 
 
 def healthy_run(seed: int, steps: int = STEPS) -> GradMonitor:
     """The same task and model, the bit 5 steps back."""
-    model = LastStep(*lrt.make_model(seed))
-    return train(model, near_recall, lr=lrt.LR, steps=steps, optimizer="sgd", seed=seed)
+    model = LastStep(*recall.make_model(seed))
+    return train(model, near_recall, lr=recall.LR, steps=steps, optimizer="sgd", seed=seed)
 
 
 RUNS = {"exploding": exploding_run, "vanishing": vanishing_run, "healthy": healthy_run}
 # --8<-- [end:runs]
-
-
-def spread(values: list[float], form: str = "{:.2g}") -> str:
-    """'median (low–high)', each number in the given format; '-' for no values."""
-    if not values:
-        return "-"
-    low, mid, high = min(values), statistics.median(values), max(values)
-    return f"{form.format(mid)} ({form.format(low)}–{form.format(high)})"
 
 
 def last_loss(m: GradMonitor, width: int = 20) -> float:
@@ -101,17 +93,17 @@ def summary(runs: dict[str, list[GradMonitor]]) -> tuple[list[str], dict[str, ob
         "vanishing_named": named["vanishing"],
         "healthy_named": named["healthy"],
         "nan_seeds": len(nan_steps),
-        "nan_step": spread(nan_steps, "{:.0f}"),
-        "warning_steps": spread(warned, "{:.0f}"),
+        "nan_step": median_range(nan_steps, "{:.0f}"),
+        "warning_steps": median_range(warned, "{:.0f}"),
         "warned_seeds": len(warned),
-        "healthy_jump": spread(calm_jumps, "{:.2g}"),
+        "healthy_jump": median_range(calm_jumps, "{:.2g}"),
         "healthy_jump_max": f"{max(calm_jumps):.2g}",
         "exploding_jump_min": f"{min(boom_jumps):.0e}",
-        "vanishing_ratio": spread(ratios["vanishing"], "{:.0e}"),
+        "vanishing_ratio": median_range(ratios["vanishing"], "{:.0e}"),
         "vanishing_ratio_max": f"{max(ratios['vanishing']):.0e}",
-        "healthy_ratio": spread(ratios["healthy"], "{:.2f}"),
-        "healthy_loss": spread([last_loss(m) for m in runs["healthy"]], "{:.2f}"),
-        "vanishing_loss": spread([last_loss(m) for m in runs["vanishing"]], "{:.2f}"),
+        "healthy_ratio": median_range(ratios["healthy"], "{:.2f}"),
+        "healthy_loss": median_range([last_loss(m) for m in runs["healthy"]], "{:.2f}"),
+        "vanishing_loss": median_range([last_loss(m) for m in runs["vanishing"]], "{:.2f}"),
     }
     lines = [
         f"seeds {SEEDS.start}-{SEEDS.stop - 1}; spike factor {SPIKE_FACTOR:g}, "
@@ -142,10 +134,11 @@ def table(runs: dict[str, list[GradMonitor]]) -> str:
             [
                 kind,
                 f"{sum(m.diagnose().name == kind for m in ms)} of {len(ms)}",
-                f"{len(nans)} of {len(ms)}" + (f", step {spread(nans, '{:.0f}')}" if nans else ""),
-                f"more than {min(jumps):.0e}x" if nans else spread(jumps, "{:.2g}") + "x",
-                spread([m.early_to_late() for m in ms], "{:.0e}"),
-                "-" if nans else spread([last_loss(m) for m in ms], "{:.2f}"),
+                f"{len(nans)} of {len(ms)}"
+                + (f", step {median_range(nans, '{:.0f}')}" if nans else ""),
+                f"more than {min(jumps):.0e}x" if nans else median_range(jumps, "{:.2g}") + "x",
+                median_range([m.early_to_late() for m in ms], "{:.0e}"),
+                "-" if nans else median_range([last_loss(m) for m in ms], "{:.2f}"),
             ]
         )
     head = "| " + " | ".join(HEADER) + " |\n|" + "---|" * len(HEADER) + "\n"

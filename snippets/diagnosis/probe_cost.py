@@ -14,8 +14,9 @@ import statistics
 import time
 
 import torch
-from grad_monitor import PROBE_EVERY, GradMonitor
 from torch import nn
+
+from rnnbook.monitor import PROBE_EVERY, GradMonitor
 
 BATCH, T, HIDDEN, REPEATS, WARM_UP = 32, 20, 32, 40, 5
 

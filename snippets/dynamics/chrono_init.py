@@ -27,8 +27,9 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from adding_task import SOLVED_FRACTION, adding_batch, constant_baseline_mse
 from torch import nn
+
+from rnnbook.adding import SOLVED_FRACTION, adding_batch, constant_baseline_mse
 
 HIDDEN, BATCH, LENGTH, LR = 16, 32, 50, 0.03
 BUDGET, EVAL_EVERY, TEST_SIZE, TEST_SEED = 600, 25, 256, 12345

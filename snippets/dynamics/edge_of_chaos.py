@@ -22,9 +22,10 @@ import json
 
 import matplotlib.pyplot as plt
 import numpy as np
-from explorer_reference import SCAN
-from explorer_reference import run as explorer_run
-from lyapunov import check_count, network, start_vector
+
+from rnnbook.explorer import SCAN
+from rnnbook.explorer import run as explorer_run
+from rnnbook.lyapunov import check_count, network, start_vector
 
 SCALES = np.round(np.arange(0.5, 3.001, 0.1), 2)  # s
 INPUT_SCALES = (0.0, 1 / 3, 1.0, 2.0)  # sigma_x; 1/3 is the explorer's input drive

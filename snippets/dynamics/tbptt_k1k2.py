@@ -20,8 +20,9 @@ Run: python tbptt_k1k2.py   (prints the table, writes tbptt_k1k2_table.md)
 """
 
 import torch
-from bptt_memory import SavedBytes
 from torch import nn
+
+from rnnbook.bptt_memory import SavedBytes
 
 BATCH, HIDDEN, INPUT, LENGTH, LR = 32, 64, 1, 256, 0.01
 SETTINGS = ((LENGTH, LENGTH), (32, 32), (16, 32), (4, 32), (32, 64))  # (k1, k2)

@@ -12,6 +12,8 @@ import json
 import matplotlib.pyplot as plt
 import numpy as np
 
+from rnnbook.report import scientific
+
 
 def as_square_matrix(W: np.ndarray) -> np.ndarray:
     """Return W as a float array after checking it is a finite, square matrix."""
@@ -80,15 +82,6 @@ def scaled_rotation(rho: float, angle: float = 0.7) -> np.ndarray:
     """rho times a rotation: every eigenvalue has magnitude rho, every singular value is rho."""
     c, s = np.cos(angle), np.sin(angle)
     return rho * np.array([[c, -s], [s, c]])
-
-
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def scientific(x: float) -> str:
-    """x as prose writes it, one digit: 2.98e-08 -> '3 × 10⁻⁸'."""
-    mantissa, exponent = f"{x:.0e}".split("e")
-    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
 
 
 def plot(path: str = "norm_decay.svg", steps: int = 30) -> None:

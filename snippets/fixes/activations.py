@@ -20,15 +20,15 @@ import json
 import statistics
 from collections.abc import Callable
 
-import long_range_training as lrt
 import matplotlib.pyplot as plt
-import recall_runs as rr
 import torch
-from step_grads import per_step_grad_norms, unroll
 from torch import nn
 from torch.nn import functional as F
 
-DISTANCE = rr.DISTANCE
+from rnnbook import recall, recall_runs
+from rnnbook.gradients import per_step_grad_norms, unroll
+
+DISTANCE = recall_runs.DISTANCE
 LEAKY_SLOPE = 0.1
 LR, CLIP = 0.01, 1.0
 INPUT_STD = 0.01
@@ -53,16 +53,16 @@ class LeakyRNNCell(nn.RNNCell):
 # --8<-- [end:cell]
 
 CELLS: dict[str, Callable[[], nn.RNNCell]] = {
-    "tanh": lambda: nn.RNNCell(2, lrt.HIDDEN, nonlinearity="tanh"),
-    "ReLU": lambda: nn.RNNCell(2, lrt.HIDDEN, nonlinearity="relu"),
-    f"LeakyReLU({LEAKY_SLOPE:g})": lambda: LeakyRNNCell(2, lrt.HIDDEN, LEAKY_SLOPE),
+    "tanh": lambda: nn.RNNCell(2, recall.HIDDEN, nonlinearity="tanh"),
+    "ReLU": lambda: nn.RNNCell(2, recall.HIDDEN, nonlinearity="relu"),
+    f"LeakyReLU({LEAKY_SLOPE:g})": lambda: LeakyRNNCell(2, recall.HIDDEN, LEAKY_SLOPE),
 }
 
 
 def make_model(activation: str, seed: int = 0, scale: float = 1.0) -> tuple[nn.RNNCell, nn.Linear]:
     """A cell started at W_hh = scale x I (zero biases, small input weights), and a read-out."""
     torch.manual_seed(seed)
-    cell, readout = CELLS[activation](), nn.Linear(lrt.HIDDEN, 1)
+    cell, readout = CELLS[activation](), nn.Linear(recall.HIDDEN, 1)
     with torch.no_grad():
         nn.init.eye_(cell.weight_hh).mul_(scale)
         nn.init.zeros_(cell.bias_hh)
@@ -74,7 +74,7 @@ def make_model(activation: str, seed: int = 0, scale: float = 1.0) -> tuple[nn.R
 def at_init(activation: str, scale: float = 1.0, seed: int = 0) -> tuple[float, float]:
     """||dL/dh_1|| / ||dL/dh_T|| and the RMS of ||h_T|| over the batch, at initialisation."""
     cell, readout = make_model(activation, seed, scale)
-    x, y = lrt.remember_first_bit(lrt.BATCH, DISTANCE, torch.Generator().manual_seed(seed))
+    x, y = recall.remember_first_bit(recall.BATCH, DISTANCE, torch.Generator().manual_seed(seed))
     states = unroll(cell, x)
     norms = per_step_grad_norms(nn.functional.mse_loss(readout(states[-1]), y), states)
     return (norms[0] / norms[-1]).item(), states[-1].norm(dim=1).pow(2).mean().sqrt().item()
@@ -83,25 +83,25 @@ def at_init(activation: str, scale: float = 1.0, seed: int = 0) -> tuple[float, 
 def state_norms(activation: str, scale: float, seed: int = 0) -> list[float]:
     """RMS of ||h_t|| over the batch for t = 1..T, at initialisation."""
     cell, _ = make_model(activation, seed, scale)
-    x, _ = lrt.remember_first_bit(lrt.BATCH, DISTANCE, torch.Generator().manual_seed(seed))
+    x, _ = recall.remember_first_bit(recall.BATCH, DISTANCE, torch.Generator().manual_seed(seed))
     with torch.no_grad():
         return [h.norm(dim=1).pow(2).mean().sqrt().item() for h in unroll(cell, x)]
 
 
-def runs(activation: str) -> list[rr.Run]:
+def runs(activation: str) -> list[recall_runs.Run]:
     """Training from W_hh = I on every seed, clip_grad_norm_(1) at lr 0.01 (recall_runs)."""
 
-    def make(seed: int) -> rr.LastState:
+    def make(seed: int) -> recall_runs.LastState:
         cell, readout = make_model(activation, seed)
-        return rr.LastState(rr.Unrolled(cell), readout)
+        return recall_runs.LastState(recall_runs.Unrolled(cell), readout)
 
-    return rr.over_seeds(make, lr=LR, clip=CLIP)
+    return recall_runs.over_seeds(make, lr=LR, clip=CLIP)
 
 
-def row(activation: str, found: list[rr.Run]) -> list[str]:
+def row(activation: str, found: list[recall_runs.Run]) -> list[str]:
     """Table cells: gradient reach at W_hh = I and 1.2 I, last state, clipped training."""
-    at_identity = [at_init(activation, seed=seed) for seed in rr.SEEDS]
-    drifted = [at_init(activation, DRIFT, seed) for seed in rr.SEEDS]
+    at_identity = [at_init(activation, seed=seed) for seed in recall_runs.SEEDS]
+    drifted = [at_init(activation, DRIFT, seed) for seed in recall_runs.SEEDS]
     clipped = [r.clipped / len(r.losses) for r in found]
     finals = [r.final for r in found]
     solved = sum(r.solved_at is not None for r in found)
@@ -125,7 +125,7 @@ HEADER = [
 ]
 
 
-def plot(found: dict[str, list[rr.Run]], path: str = "activations.svg") -> None:
+def plot(found: dict[str, list[recall_runs.Run]], path: str = "activations.svg") -> None:
     """Left: state size over time at W_hh = 1.2 I. Right: training loss, every seed."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(7.0, 3.3))
     for activation, runs_ in found.items():
@@ -152,7 +152,7 @@ def plot(found: dict[str, list[rr.Run]], path: str = "activations.svg") -> None:
     right.set_yscale("log")
     right.set_ylabel("training loss, mean of 10 steps")
     right.set_xlabel("training step")
-    right.set_title(f"From W_hh = I, lr {LR:g}, clip {CLIP:g}, {len(rr.SEEDS)} seeds")
+    right.set_title(f"From W_hh = I, lr {LR:g}, clip {CLIP:g}, {len(recall_runs.SEEDS)} seeds")
     fig.savefig(path, metadata={"Date": None})
     plt.close(fig)
 
@@ -164,7 +164,7 @@ if __name__ == "__main__":
     rows = [row(a, r) for a, r in found.items()]
     print(
         f"recall a bit {DISTANCE} steps back; W_hh = I; SGD lr {LR:g}, clip {CLIP:g}; seeds "
-        f"0-{len(rr.SEEDS) - 1}; R = ‖∂L/∂h₁‖ / ‖∂L/∂h₄₀‖ at init (median over the seeds)"
+        f"0-{len(recall_runs.SEEDS) - 1}; R = ‖∂L/∂h₁‖ / ‖∂L/∂h₄₀‖ at init (median over the seeds)"
     )
     print(" | ".join(HEADER))
     for r in rows:
@@ -176,7 +176,7 @@ if __name__ == "__main__":
         f"{key}_solved": sum(r.solved_at is not None for r in found[a])
         for key, a in zip(("tanh", "relu", "leaky"), CELLS, strict=True)
     }
-    values["seeds"] = len(rr.SEEDS)
+    values["seeds"] = len(recall_runs.SEEDS)
     with open("activations.json", "w", encoding="utf-8") as out:
         json.dump(values, out, indent=1)
     plot(found)

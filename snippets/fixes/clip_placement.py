@@ -16,9 +16,10 @@ on a GPU write "cuda").
 Run: python clip_placement.py   (prints the comparison, writes clip_placement_table.md)
 """
 
-import exploding_run as er
 import torch
 from torch import nn
+
+from rnnbook import exploding
 
 CLIP_NORM = 1.0
 LR = 0.1
@@ -100,9 +101,11 @@ def accumulated_step_clip_each(model: nn.Module, optimizer, x, y) -> float:
 
 def update_of(step, *extra) -> tuple[torch.Tensor, float]:
     """Take one step of a fresh model on the fixed batch: (parameter change, norm seen)."""
-    model = er.make_model(0)
+    model = exploding.make_model(0)
     optimizer = torch.optim.SGD(model.parameters(), lr=LR)
-    x, y = er.make_batch(er.BATCH, er.SEQ_LEN, torch.Generator().manual_seed(0))
+    x, y = exploding.make_batch(
+        exploding.BATCH, exploding.SEQ_LEN, torch.Generator().manual_seed(0)
+    )
     before = nn.utils.parameters_to_vector(model.parameters()).detach().clone()
     norm = step(model, optimizer, *extra, x, y)
     return nn.utils.parameters_to_vector(model.parameters()).detach() - before, norm

@@ -14,25 +14,27 @@ import json
 import math
 import statistics
 
-import exploding_run as er
 import matplotlib.pyplot as plt
 import torch
+
+from rnnbook import exploding
+from rnnbook.report import median_range
 
 SEEDS = range(5)
 # label -> keyword arguments of exploding_run.train
 SETTINGS = {
-    "no clipping": {"lr": er.LR_HIGH},
-    "clip_grad_norm_(1)": {"lr": er.LR_HIGH, "clip_norm": 1.0},
-    "clip_grad_norm_(5)": {"lr": er.LR_HIGH, "clip_norm": 5.0},
-    "clip_grad_value_(0.1)": {"lr": er.LR_HIGH, "clip_value": 0.1},
+    "no clipping": {"lr": exploding.LR_HIGH},
+    "clip_grad_norm_(1)": {"lr": exploding.LR_HIGH, "clip_norm": 1.0},
+    "clip_grad_norm_(5)": {"lr": exploding.LR_HIGH, "clip_norm": 5.0},
+    "clip_grad_value_(0.1)": {"lr": exploding.LR_HIGH, "clip_value": 0.1},
 }
 
 
 # --8<-- [start:runs]
-def run_all(steps: int = er.STEPS) -> dict[str, list[er.History]]:
+def run_all(steps: int = exploding.STEPS) -> dict[str, list[exploding.History]]:
     """Every setting on every seed; exploding_run.train does the clipping."""
     return {
-        label: [er.train(steps=steps, seed=seed, **kwargs) for seed in SEEDS]
+        label: [exploding.train(steps=steps, seed=seed, **kwargs) for seed in SEEDS]
         for label, kwargs in SETTINGS.items()
     }
 
@@ -40,23 +42,23 @@ def run_all(steps: int = er.STEPS) -> dict[str, list[er.History]]:
 # --8<-- [end:runs]
 
 
-def clipped_share(h: er.History, kwargs: dict) -> float | None:
+def clipped_share(h: exploding.History, kwargs: dict) -> float | None:
     """Fraction of steps whose pre-clipping norm exceeded max_norm (clip by norm only)."""
     if "clip_norm" not in kwargs:
         return None
     return sum(g > kwargs["clip_norm"] for g in h.grad_norms) / len(h.grad_norms)
 
 
-def row(label: str, runs: list[er.History]) -> list[str]:
+def row(label: str, runs: list[exploding.History]) -> list[str]:
     """Table cells: non-finite runs, last-20 loss of the others, clipped steps, largest norm."""
     finite = [h for h in runs if h.diverged_at is None]
-    last = [er.mean_loss(h, first=False) for h in finite]
+    last = [exploding.mean_loss(h, first=False) for h in finite]
     shares = [clipped_share(h, SETTINGS[label]) for h in runs]
     largest = [max(g for g in h.grad_norms if math.isfinite(g)) for h in runs]
     return [
         label,
         f"{len(runs) - len(finite)} of {len(runs)}",
-        er.median_range(last, ".2f") if len(finite) > len(runs) // 2 else "—",
+        median_range(last, "{:.2f}", label="range ") if len(finite) > len(runs) // 2 else "—",
         "—" if shares[0] is None else f"{statistics.median(shares):.0%}",
         f"{statistics.median(largest):.0e}",
     ]
@@ -71,7 +73,7 @@ HEADER = [
 ]
 
 
-def plot(runs: dict[str, list[er.History]], path: str = "clip_runs.svg") -> None:
+def plot(runs: dict[str, list[exploding.History]], path: str = "clip_runs.svg") -> None:
     """Loss per step, mean of 10 steps: every seed faint, the median over seeds bold."""
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     for label, histories in runs.items():
@@ -119,12 +121,16 @@ if __name__ == "__main__":
         )
         for label, histories in runs.items():
             for seed, h in zip(SEEDS, histories, strict=True):
-                last = "" if h.diverged_at is not None else f"{er.mean_loss(h, first=False):.4f}"
+                last = (
+                    ""
+                    if h.diverged_at is not None
+                    else f"{exploding.mean_loss(h, first=False):.4f}"
+                )
                 top = max(g for g in h.grad_norms if math.isfinite(g))
                 end = "" if h.diverged_at is None else h.diverged_at
                 writer.writerow([label, seed, end, last, f"{top:.4g}"])
     medians = {
-        label: statistics.median(er.mean_loss(h, first=False) for h in hs)
+        label: statistics.median(exploding.mean_loss(h, first=False) for h in hs)
         for label, hs in runs.items()
         if all(h.diverged_at is None for h in hs)
     }

@@ -18,18 +18,18 @@ import json
 import statistics
 from dataclasses import dataclass, field
 
-import long_range_training as lrt
 import matplotlib.pyplot as plt
-import recall_runs as rr
 import torch
 from torch import nn
 
-DISTANCE = rr.DISTANCE
+from rnnbook import recall, recall_runs
+
+DISTANCE = recall_runs.DISTANCE
 THRESHOLDS = (None, 1.0, 0.01)
 
 
 # --8<-- [start:train]
-def step1_share(model: rr.LastState) -> float:
+def step1_share(model: recall_runs.LastState) -> float:
     """||gradient of W_ih's bit column|| / ||whole gradient||: the step-1 part's share."""
     bit = model.recurrent.weight_ih_l0.grad[:, 0]  # the bit enters only at step 1, only here
     grads = [p.grad for p in model.parameters()]
@@ -44,7 +44,7 @@ class Shares:
     after: list[float] = field(default_factory=list)
     norms: list[float] = field(default_factory=list)
 
-    def __call__(self, model: rr.LastState, when: str) -> None:
+    def __call__(self, model: recall_runs.LastState, when: str) -> None:
         if when == "unclipped":
             self.before.append(step1_share(model))
             self.norms.append(nn.utils.get_total_norm([p.grad for p in model.parameters()]).item())
@@ -52,11 +52,15 @@ class Shares:
             self.after.append(step1_share(model))
 
 
-def train(max_norm: float | None, seed: int = 0, steps: int = rr.STEPS) -> tuple[rr.Run, Shares]:
+def train(
+    max_norm: float | None, seed: int = 0, steps: int = recall_runs.STEPS
+) -> tuple[recall_runs.Run, Shares]:
     """The recall task as in long_range_training.train, plus clip_grad_norm_ when asked."""
     shares = Shares()
-    model = rr.LastState(*lrt.make_model(seed))
-    run = rr.train(model, lr=lrt.LR, clip=max_norm, seed=seed, steps=steps, observe=shares)
+    model = recall_runs.LastState(*recall.make_model(seed))
+    run = recall_runs.train(
+        model, lr=recall.LR, clip=max_norm, seed=seed, steps=steps, observe=shares
+    )
     return run, shares
 
 
@@ -68,7 +72,7 @@ def label(max_norm: float | None) -> str:
     return "no clipping" if max_norm is None else f"clip_grad_norm_({max_norm:g})"
 
 
-def row(max_norm: float | None, found: list[tuple[rr.Run, Shares]]) -> list[str]:
+def row(max_norm: float | None, found: list[tuple[recall_runs.Run, Shares]]) -> list[str]:
     """Table cells for one setting, over the seeds."""
     clipped = [r.clipped / len(r.losses) for r, _ in found]
     share = [statistics.median(s.before) for _, s in found]
@@ -76,7 +80,7 @@ def row(max_norm: float | None, found: list[tuple[rr.Run, Shares]]) -> list[str]
     return [
         label(max_norm),
         f"{statistics.median(clipped):.0%}",
-        *rr.cells([r for r, _ in found])[::2],
+        *recall_runs.cells([r for r, _ in found])[::2],
         f"{statistics.median(share):.0e}",
         f"{change:.0e}",
     ]
@@ -93,7 +97,7 @@ HEADER = [
 
 
 def plot(
-    runs: dict[float | None, list[tuple[rr.Run, Shares]]], path: str = "clip_vanishing.svg"
+    runs: dict[float | None, list[tuple[recall_runs.Run, Shares]]], path: str = "clip_vanishing.svg"
 ) -> None:
     """Loss (mean of 10 steps) and the step-1 share of the gradient, every seed."""
     fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(6.4, 4.8))
@@ -115,7 +119,7 @@ def plot(
     top.set_ylabel("training loss,\nmean of 10 steps")
     top.set_ylim(0.9, 1.15)
     top.set_title(
-        f"Recall a bit {DISTANCE} steps back, {len(rr.SEEDS)} seeds: clipping does not help"
+        f"Recall a bit {DISTANCE} steps back, {len(recall_runs.SEEDS)} seeds: clipping does not help"
     )
     top.legend(loc="upper right", fontsize="small", ncols=3)
     bottom.set_yscale("log")
@@ -128,10 +132,14 @@ def plot(
 # --8<-- [start:main]
 if __name__ == "__main__":
     torch.set_num_threads(1)
-    runs = {max_norm: [train(max_norm, seed) for seed in rr.SEEDS] for max_norm in THRESHOLDS}
+    runs = {
+        max_norm: [train(max_norm, seed) for seed in recall_runs.SEEDS] for max_norm in THRESHOLDS
+    }
     rows = [row(max_norm, found) for max_norm, found in runs.items()]
     largest = max(n for _, s in runs[None] for n in s.norms)
-    print(f"recall a bit {DISTANCE} steps back; SGD lr {lrt.LR:g}; seeds 0-{len(rr.SEEDS) - 1}")
+    print(
+        f"recall a bit {DISTANCE} steps back; SGD lr {recall.LR:g}; seeds 0-{len(recall_runs.SEEDS) - 1}"
+    )
     print(" | ".join(HEADER))
     for r in rows:
         print(" | ".join(r))
@@ -140,7 +148,7 @@ if __name__ == "__main__":
         table.write("| " + " | ".join(HEADER) + " |\n|" + "---|" * len(HEADER) + "\n")
         table.writelines("| " + " | ".join(r) + " |\n" for r in rows)
     values = {
-        "seeds": len(rr.SEEDS),
+        "seeds": len(recall_runs.SEEDS),
         "largest_norm": f"{largest:.1f}",
         "share": f"{statistics.median(x for _, s in runs[None] for x in s.before):.0e}",
         "solved": sum(r.solved_at is not None for found in runs.values() for r, _ in found),

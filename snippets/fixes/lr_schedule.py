@@ -16,12 +16,14 @@ import json
 import statistics
 from collections.abc import Callable
 
-import exploding_run as er
 import matplotlib.pyplot as plt
 import torch
 
+from rnnbook import exploding
+from rnnbook.report import median_range
+
 SEEDS = range(5)
-STEPS = er.STEPS
+STEPS = exploding.STEPS
 WARMUP = 100
 
 
@@ -52,23 +54,23 @@ SCHEDULES = {  # label -> keyword arguments of exploding_run.train
 # --8<-- [end:schedules]
 
 
-def row(label: str, runs: list[er.History]) -> list[str]:
+def row(label: str, runs: list[exploding.History]) -> list[str]:
     """Table cells: non-finite runs (and when), the last-20 loss of the others."""
     finite = [h for h in runs if h.diverged_at is None]
     bad = [h.diverged_at for h in runs if h.diverged_at is not None]
     when = f" (median step {statistics.median(bad):.0f})" if bad else ""
-    last = [er.mean_loss(h, first=False) for h in finite]
+    last = [exploding.mean_loss(h, first=False) for h in finite]
     return [
         label,
         f"{len(bad)} of {len(runs)}{when}",
-        er.median_range(last, ".3f") if len(finite) > len(runs) // 2 else "—",
+        median_range(last, "{:.3f}", label="range ") if len(finite) > len(runs) // 2 else "—",
     ]
 
 
 HEADER = ["schedule", "non-finite", "last-20 loss of the finite runs: median (range)"]
 
 
-def plot(runs: dict[str, list[er.History]], path: str = "lr_schedule.svg") -> None:
+def plot(runs: dict[str, list[exploding.History]], path: str = "lr_schedule.svg") -> None:
     """Loss per step (every seed faint, median of the finite ones bold) and the rate."""
     fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(6.4, 5.4), height_ratios=(2, 1))
     for label, histories in runs.items():
@@ -112,7 +114,7 @@ def plot(runs: dict[str, list[er.History]], path: str = "lr_schedule.svg") -> No
 if __name__ == "__main__":
     torch.set_num_threads(1)
     runs = {
-        label: [er.train(steps=STEPS, seed=seed, **kwargs) for seed in SEEDS]
+        label: [exploding.train(steps=STEPS, seed=seed, **kwargs) for seed in SEEDS]
         for label, kwargs in SCHEDULES.items()
     }
     rows = [row(label, hs) for label, hs in runs.items()]
@@ -127,10 +129,14 @@ if __name__ == "__main__":
         writer.writerow(["schedule", "seed", "diverged_at", "last20_loss"])
         for label, histories in runs.items():
             for seed, h in zip(SEEDS, histories, strict=True):
-                last = "" if h.diverged_at is not None else f"{er.mean_loss(h, first=False):.4f}"
+                last = (
+                    ""
+                    if h.diverged_at is not None
+                    else f"{exploding.mean_loss(h, first=False):.4f}"
+                )
                 writer.writerow([label, seed, "" if h.diverged_at is None else h.diverged_at, last])
     finite = {
-        label: [er.mean_loss(h, first=False) for h in hs if h.diverged_at is None]
+        label: [exploding.mean_loss(h, first=False) for h in hs if h.diverged_at is None]
         for label, hs in runs.items()
     }
     values = {

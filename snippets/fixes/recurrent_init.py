@@ -20,14 +20,14 @@ import json
 import math
 import statistics
 
-import long_range_training as lrt
 import matplotlib.pyplot as plt
-import recall_runs as rr
 import torch
-from step_grads import cell_from_rnn, per_step_grad_norms, unroll
 from torch import nn
 
-DISTANCE = rr.DISTANCE
+from rnnbook import recall, recall_runs
+from rnnbook.gradients import cell_from_rnn, per_step_grad_norms, unroll
+
+DISTANCE = recall_runs.DISTANCE
 SCHEMES = ("default", "orthogonal", "identity")
 INPUT_STD = 0.01  # input weights of the identity scheme
 CLIP = 1.0
@@ -42,8 +42,8 @@ def make_model(scheme: str, seed: int = 0) -> tuple[nn.RNN, nn.Linear]:
         raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
     torch.manual_seed(seed)
     nonlinearity = "relu" if scheme == "identity" else "tanh"
-    rnn = nn.RNN(2, lrt.HIDDEN, nonlinearity=nonlinearity, batch_first=True)
-    readout = nn.Linear(lrt.HIDDEN, 1)
+    rnn = nn.RNN(2, recall.HIDDEN, nonlinearity=nonlinearity, batch_first=True)
+    readout = nn.Linear(recall.HIDDEN, 1)
     with torch.no_grad():
         if scheme == "orthogonal":
             nn.init.orthogonal_(rnn.weight_hh_l0)
@@ -67,16 +67,18 @@ def spectrum(W: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 def step_norms(scheme: str, seed: int = 0) -> torch.Tensor:
     """||dL/dh_t|| / ||dL/dh_T|| for t = 1..T at initialisation, on one batch of the task."""
     rnn, readout = make_model(scheme, seed)
-    x, y = lrt.remember_first_bit(lrt.BATCH, DISTANCE, torch.Generator().manual_seed(seed))
+    x, y = recall.remember_first_bit(recall.BATCH, DISTANCE, torch.Generator().manual_seed(seed))
     states = unroll(cell_from_rnn(rnn), x)
     norms = per_step_grad_norms(nn.functional.mse_loss(readout(states[-1]), y), states)
     return norms / norms[-1]
 
 
 # --8<-- [start:train]
-def runs(scheme: str, lr: float, clip: float | None) -> list[rr.Run]:
+def runs(scheme: str, lr: float, clip: float | None) -> list[recall_runs.Run]:
     """The recall task on every seed, from a fresh `scheme` start (recall_runs.train)."""
-    return rr.over_seeds(lambda seed: rr.LastState(*make_model(scheme, seed)), lr=lr, clip=clip)
+    return recall_runs.over_seeds(
+        lambda seed: recall_runs.LastState(*make_model(scheme, seed)), lr=lr, clip=clip
+    )
 
 
 # --8<-- [end:train]
@@ -152,7 +154,7 @@ def plot(path: str = "recurrent_init.svg") -> None:
     plt.close(fig)
 
 
-def solved(found: list[rr.Run]) -> str:
+def solved(found: list[recall_runs.Run]) -> str:
     """'k of n' solved, with the median final loss (mean of the last 20 steps)."""
     k = sum(r.solved_at is not None for r in found)
     finals = [r.final for r in found if r.diverged_at is None]
@@ -163,10 +165,10 @@ def solved(found: list[rr.Run]) -> str:
 # --8<-- [start:main]
 if __name__ == "__main__":
     torch.set_num_threads(1)
-    rows, values = [], {"seeds": len(rr.SEEDS)}
+    rows, values = [], {"seeds": len(recall_runs.SEEDS)}
     for scheme in SCHEMES:
-        spectra = [spectrum(make_model(scheme, seed)[0].weight_hh_l0) for seed in rr.SEEDS]
-        ratios = [step_norms(scheme, seed)[0].item() for seed in rr.SEEDS]
+        spectra = [spectrum(make_model(scheme, seed)[0].weight_hh_l0) for seed in recall_runs.SEEDS]
+        ratios = [step_norms(scheme, seed)[0].item() for seed in recall_runs.SEEDS]
         found = {recipe: runs(scheme, *recipe) for recipe in RECIPES}
         rows.append(
             [
@@ -186,8 +188,8 @@ if __name__ == "__main__":
     overflow = sum(r.diverged_at is not None for r in unclipped)
     values["unclipped_nonfinite"] = overflow
     print(
-        f"recall a bit {rr.DISTANCE} steps back; seeds 0-{len(rr.SEEDS) - 1}; at most "
-        f"{rr.STEPS} SGD steps; solved: mean loss of the last {rr.WINDOW} steps < {rr.SOLVED}"
+        f"recall a bit {recall_runs.DISTANCE} steps back; seeds 0-{len(recall_runs.SEEDS) - 1}; at most "
+        f"{recall_runs.STEPS} SGD steps; solved: mean loss of the last {recall_runs.WINDOW} steps < {recall_runs.SOLVED}"
     )
     print("(σ_max, ρ and R: medians over the seeds)")
     print(" | ".join(HEADER))

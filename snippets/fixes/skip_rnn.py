@@ -16,14 +16,14 @@ skip_rnn.json, the numbers the page quotes)
 import json
 import statistics
 
-import long_range_training as lrt
 import matplotlib.pyplot as plt
-import recall_runs as rr
 import torch
-from step_grads import per_step_grad_norms
 from torch import nn
 
-DISTANCE = rr.DISTANCE
+from rnnbook import recall, recall_runs
+from rnnbook.gradients import per_step_grad_norms
+
+DISTANCE = recall_runs.DISTANCE
 LR = 0.1
 SKIPS = (None, 5, 10)  # None: the plain RNN
 # The plain RNN is not trained here: it is recurrent_init.py's default start (same task,
@@ -64,21 +64,23 @@ class SkipRNN(nn.Module):
 def make_model(skip: int | None, seed: int = 0) -> tuple[SkipRNN, nn.Linear]:
     """The network and its read-out, PyTorch's default initialisation."""
     torch.manual_seed(seed)
-    return SkipRNN(2, lrt.HIDDEN, skip), nn.Linear(lrt.HIDDEN, 1)
+    return SkipRNN(2, recall.HIDDEN, skip), nn.Linear(recall.HIDDEN, 1)
 
 
 def step_norms(skip: int | None, seed: int = 0) -> torch.Tensor:
     """||dL/dh_t|| / ||dL/dh_T|| at initialisation, for a loss at the last step."""
     model, readout = make_model(skip, seed)
-    x, y = lrt.remember_first_bit(lrt.BATCH, DISTANCE, torch.Generator().manual_seed(seed))
+    x, y = recall.remember_first_bit(recall.BATCH, DISTANCE, torch.Generator().manual_seed(seed))
     states = model(x)
     norms = per_step_grad_norms(nn.functional.mse_loss(readout(states[-1]), y), states)
     return norms / norms[-1]
 
 
-def runs(skip: int | None) -> list[rr.Run]:
+def runs(skip: int | None) -> list[recall_runs.Run]:
     """SGD at lr 0.1 with clip_grad_norm_(1) on the recall task, every seed (recall_runs)."""
-    return rr.over_seeds(lambda seed: rr.LastState(*make_model(skip, seed)), lr=LR, clip=CLIP)
+    return recall_runs.over_seeds(
+        lambda seed: recall_runs.LastState(*make_model(skip, seed)), lr=LR, clip=CLIP
+    )
 
 
 def name(skip: int | None) -> str:
@@ -86,16 +88,16 @@ def name(skip: int | None) -> str:
     return "plain RNN" if skip is None else f"skip m = {skip}"
 
 
-def row(skip: int | None, found: list[rr.Run]) -> list[str]:
+def row(skip: int | None, found: list[recall_runs.Run]) -> list[str]:
     """Table cells: reach at init (median over seeds), how many seeds solve, and when."""
-    reach = statistics.median(step_norms(skip, seed)[0].item() for seed in rr.SEEDS)
-    return [name(skip), f"{reach:.0e}", *rr.cells(found)]
+    reach = statistics.median(step_norms(skip, seed)[0].item() for seed in recall_runs.SEEDS)
+    return [name(skip), f"{reach:.0e}", *recall_runs.cells(found)]
 
 
-HEADER = ["network", "R = ‖∂L/∂h₁‖ / ‖∂L/∂h₄₀‖ at init", *rr.CELL_NAMES]
+HEADER = ["network", "R = ‖∂L/∂h₁‖ / ‖∂L/∂h₄₀‖ at init", *recall_runs.CELL_NAMES]
 
 
-def plot(found: dict[int | None, list[rr.Run]], path: str = "skip_rnn.svg") -> None:
+def plot(found: dict[int | None, list[recall_runs.Run]], path: str = "skip_rnn.svg") -> None:
     """Left: per-timestep gradient norms at init (seed 0). Right: training loss, every seed."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(7.0, 3.3))
     for skip in SKIPS:
@@ -120,7 +122,7 @@ def plot(found: dict[int | None, list[rr.Run]], path: str = "skip_rnn.svg") -> N
     right.set_yscale("log")
     right.set_xlabel("training step")
     right.set_ylabel("training loss, mean of 10 steps")
-    right.set_title(f"Recall a bit {DISTANCE} steps back, {len(rr.SEEDS)} seeds")
+    right.set_title(f"Recall a bit {DISTANCE} steps back, {len(recall_runs.SEEDS)} seeds")
     fig.savefig(path, metadata={"Date": None})
     plt.close(fig)
 
@@ -130,10 +132,10 @@ if __name__ == "__main__":
     torch.set_num_threads(1)
     found = {skip: runs(skip) for skip in TRAINED}
     rows = [row(skip, r) for skip, r in found.items()]
-    plain = statistics.median(step_norms(None, seed)[0].item() for seed in rr.SEEDS)
+    plain = statistics.median(step_norms(None, seed)[0].item() for seed in recall_runs.SEEDS)
     print(
         f"recall a bit {DISTANCE} steps back; tanh; SGD lr {LR:g}, clip {CLIP:g}; seeds "
-        f"0-{len(rr.SEEDS) - 1}; at most {rr.STEPS} steps"
+        f"0-{len(recall_runs.SEEDS) - 1}; at most {recall_runs.STEPS} steps"
     )
     print(f"plain RNN: R = {plain:.0e} at init (trained in recurrent_init.py, default start)")
     print(" | ".join(HEADER))
@@ -146,7 +148,7 @@ if __name__ == "__main__":
         f"skip{skip}_solved": sum(r.solved_at is not None for r in runs_)
         for skip, runs_ in found.items()
     }
-    values |= {"seeds": len(rr.SEEDS), "plain_ratio": f"{plain:.0e}"}
+    values |= {"seeds": len(recall_runs.SEEDS), "plain_ratio": f"{plain:.0e}"}
     with open("skip_rnn.json", "w", encoding="utf-8") as out:
         json.dump(values, out, indent=1)
     plot(found)

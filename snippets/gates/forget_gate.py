@@ -18,9 +18,10 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from adding_task import adding_batch
-from gate_cells import lstm_step, set_forget_bias
 from torch import nn
+
+from rnnbook.adding import adding_batch
+from rnnbook.cells import lstm_step, set_forget_bias
 
 T, BATCH, INPUT, HIDDEN = 100, 64, 2, 32
 FORGET_BIASES = {"PyTorch default": None, "b_f = 1": 1.0, "b_f = 3": 3.0, "b_f = 5": 5.0}

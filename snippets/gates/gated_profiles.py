@@ -21,10 +21,12 @@ import statistics
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from adding_task import SOLVED_FRACTION, adding_batch, constant_baseline_mse
-from gate_cells import GRUByHand, LSTMByHand, gate_slices, lstm_step, unroll_lstm
-from step_grads import cell_from_rnn, per_step_grad_norms, unroll
 from torch import nn
+
+from rnnbook.adding import SOLVED_FRACTION, adding_batch, constant_baseline_mse
+from rnnbook.cells import GRUByHand, LSTMByHand, gate_slices, lstm_step, unroll_lstm
+from rnnbook.gradients import cell_from_rnn, per_step_grad_norms, unroll
+from rnnbook.report import median_range
 
 T, HIDDEN, BATCH, LR = 20, 32, 32, 3e-2
 MAX_STEPS, EVAL_EVERY, TEST_SIZE, PROBE_SIZE = 300, 25, 500, 100
@@ -149,14 +151,6 @@ def run(seed: int = 0) -> dict[str, dict[str, object]]:
     return found
 
 
-def median_range(values: list[float], fmt: str) -> str:
-    """'median (low to high)', each formatted with fmt; '-' for no values."""
-    if not values:
-        return "-"
-    low, mid, high = min(values), statistics.median(values), max(values)
-    return f"{mid:{fmt}} ({low:{fmt}} to {high:{fmt}})"
-
-
 def profiles_of(runs: list[dict], kind: str, when: str, state: str) -> np.ndarray:
     """The (seeds, T) array of one model's profiles."""
     return np.array([r[kind][when][state].numpy() for r in runs])
@@ -219,13 +213,13 @@ if __name__ == "__main__":
     for kind in KINDS:
         key = kind.split()[-1]
         solved = [r[kind]["steps"] for r in runs if r[kind]["solved"]]
-        print(f"{kind:9s}  {len(solved)} of {n}   {median_range(solved, '.0f')}")
+        print(f"{kind:9s}  {len(solved)} of {n}   {median_range(solved, '{:.0f}', ' to ')}")
         values[f"solved_{key}"] = len(solved)
         if solved:
             values[f"median_steps_{key}"] = round(statistics.median(solved))
     rnn_mse = [r["tanh RNN"]["mse"] for r in runs]
     print(
-        f"tanh RNN, test MSE after {MAX_STEPS} steps: {median_range(rnn_mse, '.3f')}; "
+        f"tanh RNN, test MSE after {MAX_STEPS} steps: {median_range(rnn_mse, '{:.3f}', ' to ')}; "
         f"a constant scores {float(constant_baseline_mse()):.3f}"
     )
     values["rnn_mse"] = round(statistics.median(rnn_mse), 3)
@@ -237,12 +231,12 @@ if __name__ == "__main__":
     ]
     for kind, state in states:
         ratios = [float(r[kind]["init"][state][0]) for r in runs]
-        print(f"  {kind:8s} {state}: {median_range(ratios, '.1e')}")
+        print(f"  {kind:8s} {state}: {median_range(ratios, '{:.1e}', ' to ')}")
     print("after training, the runs that solved the task:")
     for kind, state in states:
         ratios = [float(r[kind]["trained"][state][0]) for r in runs if r[kind]["solved"]]
         if ratios:
-            print(f"  {kind:8s} {state}: {median_range(ratios, '.2f')}")
+            print(f"  {kind:8s} {state}: {median_range(ratios, '{:.2f}', ' to ')}")
             values[f"trained_ratio_{kind.split()[-1]}_{state}"] = round(
                 statistics.median(ratios), 2
             )
@@ -284,8 +278,8 @@ if __name__ == "__main__":
         mean_1 = [k[1][0] for k in done]
         top_1 = [k[1][1] for k in done]
         print(
-            f"{kind:5s}  {median_range(mean_0, '.2f'):18s}  {median_range(mean_1, '.2f'):19s}"
-            f"  {median_range(top_1, '.2f')}"
+            f"{kind:5s}  {median_range(mean_0, '{:.2f}', ' to '):18s}  {median_range(mean_1, '{:.2f}', ' to '):19s}"
+            f"  {median_range(top_1, '{:.2f}', ' to ')}"
         )
         values |= {
             f"keep_init_{kind}": round(statistics.median(mean_0), 2),

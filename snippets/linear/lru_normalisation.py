@@ -25,7 +25,8 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from lru import sequential
+
+from rnnbook.lru import sequential
 
 RADII = (0.5, 0.9, 0.99, 0.999, 0.9999)
 SIM_STEPS, SIM_BATCH, SEED = 2000, 256, 0

@@ -21,10 +21,11 @@ import json
 
 import matplotlib.pyplot as plt
 import torch
-from gate_cells import LSTMByHand, unroll_lstm
-from lru import LRU
-from step_grads import cell_from_rnn, per_step_grad_norms, unroll
 from torch import nn
+
+from rnnbook.cells import LSTMByHand, unroll_lstm
+from rnnbook.gradients import cell_from_rnn, per_step_grad_norms, unroll
+from rnnbook.lru import LRU
 
 T, BATCH, D, N = 100, 32, 4, 64  # steps, sequences, input size, state size of each model
 RINGS = ((0.0, 0.5), (0.5, 0.9), (0.9, 0.999), (0.999, 0.9999))

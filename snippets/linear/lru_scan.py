@@ -20,7 +20,8 @@ import statistics
 import time
 
 import torch
-from lru import LRUModel, parallel_scan, sequential
+
+from rnnbook.lru import LRUModel, parallel_scan, sequential
 
 CHECK_T = 77
 LENGTHS = (16, 64, 256, 1024)

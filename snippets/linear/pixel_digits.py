@@ -34,9 +34,10 @@ from dataclasses import asdict, dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from lru import LRUModel
 from sklearn.datasets import load_digits
 from torch import nn
+
+from rnnbook.lru import LRUModel
 
 KINDS = ("tanh", "orthogonal", "irnn", "lstm", "gru", "lru")
 LABELS = {

@@ -30,9 +30,10 @@ import statistics
 
 import numpy as np
 import torch
-from lru import parallel_scan, sequential
-from step_grads import per_step_grad_norms
 from torch import nn
+
+from rnnbook.gradients import per_step_grad_norms
+from rnnbook.lru import parallel_scan, sequential
 
 T, MARK_PROB = 50, 0.1
 TRAIN, TEST = 2048, 2048

@@ -10,6 +10,8 @@ import json
 import matplotlib.pyplot as plt
 import numpy as np
 
+from rnnbook.report import scientific
+
 
 # --8<-- [start:slopes]
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -46,15 +48,6 @@ def product_of_factors(factor: float, steps: int, dtype: type = np.float64) -> f
     for _ in range(steps):
         result = dtype(result * dtype(factor))
     return float(result)
-
-
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def scientific(x: float, digits: int) -> str:
-    """x as prose writes it: 7.9e-31 -> '8 × 10⁻³¹' (digits after the point: 0)."""
-    mantissa, exponent = f"{x:.{digits}e}".split("e")
-    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
 
 
 def plot(path: str = "activation_slopes.svg") -> None:

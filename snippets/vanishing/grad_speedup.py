@@ -13,8 +13,9 @@ import statistics
 import time
 
 import torch
-from step_grads import per_step_grad_norms, per_step_grad_norms_loop, unroll
 from torch import nn
+
+from rnnbook.gradients import per_step_grad_norms, per_step_grad_norms_loop, unroll
 
 LENGTHS = (50, 100, 200)
 BATCH, INPUT, HIDDEN = 16, 8, 64

@@ -25,6 +25,8 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
+from rnnbook.report import scientific
+
 LOW, HIGH, FACTORS = 0.1, 2.0, 49  # each factor is LOW or HIGH, with probability 1/2
 SAMPLES = 100_000
 SCALES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)  # W_hh = s Q for the tanh RNN
@@ -122,15 +124,6 @@ def power_norms(W: np.ndarray, n_max: int) -> np.ndarray:
 # --8<-- [end:bounded]
 
 
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def scientific(x: float, digits: int = 1) -> str:
-    """x as prose writes it: 7.5e-18 -> '7.5 × 10⁻¹⁸'."""
-    mantissa, exponent = f"{x:.{digits}e}".split("e")
-    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
-
-
 def sample_products(low: float, high: float, n: int, samples: int, seed: int = 0) -> np.ndarray:
     """`samples` products of n factors drawn independently from {low, high}."""
     rng = np.random.default_rng(seed)
@@ -212,14 +205,14 @@ if __name__ == "__main__":
         "arithmetic_mean": round(mean, 2),
         "expected_product": round(expected, 1),
         "geometric_mean": round(typical, 3),
-        "typical_product": scientific(typical**FACTORS),
+        "typical_product": scientific(typical**FACTORS, 1),
         "p_below_one": f"{100 * below_one:.3f}%",
         "p_below_1e10": f"{100 * below_tiny:.0f}%",
         "rare_share": f"{100 * from_rare:.4f}%",
         "p_above_one": f"{100 * (1 - below_one):.3f}%",
         "samples": f"{SAMPLES:,}".replace(",", " "),
-        "sample_mean": scientific(sampled.mean()),
-        "sample_median": scientific(float(np.median(sampled))),
+        "sample_mean": scientific(sampled.mean(), 1),
+        "sample_median": scientific(float(np.median(sampled)), 1),
         "mu_tanh_1": round(exponents[1.0], 3),
         "factor_tanh_1": round(math.exp(exponents[1.0]), 3),
         "mu_tanh_2": round(exponents[2.0], 3),

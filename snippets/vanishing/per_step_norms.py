@@ -13,8 +13,9 @@ import json
 
 import matplotlib.pyplot as plt
 import torch
-from step_grads import per_step_grad_norms, unroll
 from torch import nn
+
+from rnnbook.gradients import per_step_grad_norms, unroll
 
 ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
 GAMMA = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0}  # the largest slope of each activation

@@ -14,7 +14,9 @@ import json
 
 import matplotlib.pyplot as plt
 import numpy as np
-from rnn_numpy import Params, derivative, forward, step_jacobian
+
+from rnnbook.bptt_numpy import Params, derivative, forward, step_jacobian
+from rnnbook.report import SUPERSCRIPT, scientific
 
 INPUT, HIDDEN, T_MAX = 4, 32, 60
 SHOWN = (1, 2, 5, 10, 20, 30, 40, 50, 60)
@@ -54,15 +56,6 @@ def input_influence(
 
 
 # --8<-- [end:influence]
-
-
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def scientific(x: float) -> str:
-    """x as prose writes it, one digit: 2.25e-15 -> '2 × 10⁻¹⁵'."""
-    mantissa, exponent = f"{x:.0e}".split("e")
-    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
 
 
 def plot(first: np.ndarray, latest: np.ndarray, path: str = "recency.svg") -> None:

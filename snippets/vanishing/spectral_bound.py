@@ -17,6 +17,8 @@ import json
 import matplotlib.pyplot as plt
 import numpy as np
 
+from rnnbook.report import scientific
+
 GAMMA = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0}
 TRIALS = 40  # random networks in the check of the bound
 
@@ -116,15 +118,6 @@ def power_norms(W: np.ndarray, n_max: int) -> np.ndarray:
         out.append(np.linalg.norm(P, 2))
         P = W @ P
     return np.array(out)
-
-
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def scientific(x: float, digits: int) -> str:
-    """x as prose writes it: 1.389e9 -> '1.4 × 10⁹' (digits after the point)."""
-    mantissa, exponent = f"{x:.{digits}e}".split("e")
-    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
 
 
 def plot(path: str = "spectral_bound.svg") -> None:

@@ -10,9 +10,11 @@ import json
 import re
 from fractions import Fraction
 
-import explorer_reference as er
+import explorer_reference  # the demo: what the page runs
 import pytest
 from support import ROOT
+
+from rnnbook import explorer as er
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +27,7 @@ EXTREMES = {
     # Chaotic tanh: any difference in the last bit would grow until nothing agreed.
     "chaotic": dict(activation="tanh", scale=2.0, hidden=64, steps=200, seed=4294967295),
 }
-CONFIGURATIONS = {**er.CONFIGURATIONS, **EXTREMES}
+CONFIGURATIONS = {**explorer_reference.CONFIGURATIONS, **EXTREMES}
 
 READ_WIDGET = """(index) => {
   const w = window.gttExplorer.widgets[index], r = w.result;

@@ -2,12 +2,13 @@
 
 from fractions import Fraction
 
-import adding_task as at
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import expected_output
+
+from rnnbook import adding as at
 
 
 def test_batch_layout():

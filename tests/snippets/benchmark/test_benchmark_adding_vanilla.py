@@ -1,8 +1,9 @@
 """The tanh RNN on the adding problem, five seeds: the claims of the benchmark page."""
 
 import benchmark_adding_vanilla as vanilla
-from benchmark_report import read_table
 from support import generated_output, generated_values
+
+from rnnbook.benchmark_report import read_table
 
 
 def test_the_tanh_rnn_learns_neither_length_within_the_budget():

@@ -1,7 +1,8 @@
 """The copy task at T = 100, five seeds: only the LRU gets far below the baseline."""
 
-from benchmark_report import read_table
 from support import generated_output, generated_values
+
+from rnnbook.benchmark_report import read_table
 
 
 def test_the_lru_is_the_only_model_far_below_the_memoryless_baseline():

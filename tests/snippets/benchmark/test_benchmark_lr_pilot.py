@@ -1,9 +1,10 @@
 """The learning-rate pilot: each benchmark rate wins a grid that brackets it."""
 
 import benchmark_lr_pilot as pilot
-import benchmark_train as bt
 import pytest
 from support import generated_output
+
+from rnnbook import benchmark as bt
 
 
 def test_every_rate_is_the_best_of_its_grid_and_not_at_an_edge():

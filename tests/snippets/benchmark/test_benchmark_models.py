@@ -1,9 +1,10 @@
 """The benchmark's four models: parameter counts, shapes, the LRU's size, bad input."""
 
-import benchmark_models as bm
 import pytest
 import torch
 from support import expected_output
+
+from rnnbook import models as bm
 
 
 def expected_count(kind: str, n_in: int, n_out: int) -> int:

@@ -3,10 +3,11 @@
 import csv
 import math
 
-import benchmark_report as br
-import benchmark_train as bt
 import pytest
 from support import expected_output
+
+from rnnbook import benchmark as bt
+from rnnbook import benchmark_report as br
 
 
 def fake_runs() -> list[bt.Run]:

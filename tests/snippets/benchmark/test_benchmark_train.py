@@ -3,10 +3,11 @@
 import dataclasses
 import math
 
-import benchmark_train as bt
 import numpy as np
 import pytest
 import torch
+
+from rnnbook import benchmark as bt
 
 TINY = bt.Settings(lengths=(5,), steps=200, batch=32, lr=0.03, eval_every=50, test_size=256)
 

@@ -2,12 +2,13 @@
 
 import math
 
-import copy_task as ct
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import expected_output
+
+from rnnbook import copying as ct
 
 
 @settings(max_examples=40, deadline=None)

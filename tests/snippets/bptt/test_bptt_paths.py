@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import rnn_numpy as rn
 from bptt_paths import (
     SHOWN,
     SIZES,
@@ -14,6 +13,8 @@ from bptt_paths import (
     total_from_direct,
 )
 from support import expected_output
+
+from rnnbook import bptt_numpy as rn
 
 
 def case(activation: str, seed: int = 0):

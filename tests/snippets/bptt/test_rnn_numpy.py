@@ -2,11 +2,13 @@
 
 import numpy as np
 import pytest
-import rnn_numpy as rn
+import rnn_numpy  # the demo: what the page runs
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import expected_output
+
+from rnnbook import bptt_numpy as rn
 
 TOLERANCE = 1e-6
 
@@ -143,10 +145,10 @@ def test_central_differences_agree_too():
 def test_page_output():
     text = expected_output("bptt/rnn_numpy")
     assert text.count("finite differences agree to < 1e-6") == 6
-    params = rn.init_params(**rn.SIZES, recurrent_scale=1.0, seed=0)
+    params = rn.init_params(**rnn_numpy.SIZES, recurrent_scale=1.0, seed=0)
     rng = np.random.default_rng(1)
-    xs = rng.standard_normal((rn.T, 3))
-    targets = rng.standard_normal((rn.T, 2))
+    xs = rng.standard_normal((rnn_numpy.T, 3))
+    targets = rng.standard_normal((rnn_numpy.T, 2))
     trace = rn.forward(params, xs, activation="sigmoid")
     _, dh_norms = rn.backward(params, trace, targets[-1], "last")
     line = "  ||dL/dh_t||, t = 1..6: " + " ".join(f"{n:.4f}" for n in dh_norms)

@@ -5,9 +5,10 @@ is not; Adam, at its best rate of a grid that brackets it, solves the long one."
 import crawl
 import pytest
 import torch
-from grad_monitor import GradMonitor
 from support import generated_output, generated_values
 from torch import nn
+
+from rnnbook.monitor import GradMonitor
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,13 @@ the verdict rules, and the clear errors for wrong use. Training runs: test_monit
 
 import math
 
-import grad_monitor as gm
-import long_range_training as lrt
 import pytest
 import torch
 from support import expected_output, generated_output
 from torch import nn
+
+from rnnbook import monitor as gm
+from rnnbook import recall as lrt
 
 LAYERS = [nn.RNN, nn.LSTM, nn.GRU]
 CELLS = {nn.RNN: nn.RNNCell, nn.LSTM: nn.LSTMCell, nn.GRU: nn.GRUCell}

@@ -4,8 +4,9 @@ seed; and a probe with the training loss that hides the vanishing long-range gra
 import mismatch as mm
 import pytest
 import torch
-from grad_monitor import VANISHING_RATIO
 from support import generated_output, generated_values
+
+from rnnbook.monitor import VANISHING_RATIO
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,11 @@ seed, and the page's statements about them hold for this build's outputs."""
 
 import math
 
-import grad_monitor as gm
 import monitor_runs as mr
 import pytest
 from support import generated_output, generated_values
+
+from rnnbook import monitor as gm
 
 
 @pytest.fixture(scope="module")

@@ -8,17 +8,19 @@ import platform
 import subprocess
 import sys
 
-import grad_monitor as gm
-import monitored_training as mt
 import pytest
 import torch
 from support import generated_output, generated_values
 from torch import nn
 
+from rnnbook import monitor as gm
+from rnnbook import monitored_training as mt
+from rnnbook import recall
+
 
 def tiny_batches(data: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """The recall task, 6 steps, batch 8."""
-    return mt.lrt.remember_first_bit(8, 6, data)
+    return recall.remember_first_bit(8, 6, data)
 
 
 def tiny_model(layer: type[nn.Module], seed: int = 0) -> mt.LastStep:

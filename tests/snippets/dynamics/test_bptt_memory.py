@@ -1,10 +1,11 @@
 """The memory of BPTT, counted exactly, and what checkpointing buys."""
 
-import bptt_memory as bm
 import pytest
 import torch
 from support import expected_output
 from torch import nn
+
+from rnnbook import bptt_memory as bm
 
 STATE = bm.BATCH * bm.HIDDEN * 4  # bytes of one float32 state of the batch
 

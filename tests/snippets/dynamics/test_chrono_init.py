@@ -6,9 +6,10 @@ import chrono_init as ci
 import numpy as np
 import pytest
 import torch
-from adding_task import adding_batch
 from support import generated_values
 from torch import nn
+
+from rnnbook.adding import adding_batch
 
 
 def test_chrono_sets_forget_and_input_biases_and_nothing_else():

@@ -1,11 +1,12 @@
 """The edge of chaos: the critical scale moves with the input scale; mean field agrees."""
 
 import edge_of_chaos as ec
-import explorer_reference
-import lyapunov as ly
+import explorer_reference  # the demo: what the page runs
 import numpy as np
 import pytest
 from support import generated_output, generated_values
+
+from rnnbook import lyapunov as ly
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,10 @@
 """The QR method for Lyapunov exponents: against the direct product, linear networks, bounds."""
 
-import lyapunov as ly
 import numpy as np
 import pytest
 from support import expected_output, generated_values
+
+from rnnbook import lyapunov as ly
 
 
 @pytest.mark.parametrize("name", list(ly.EXAMPLES))

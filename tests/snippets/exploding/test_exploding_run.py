@@ -7,10 +7,11 @@ import csv
 import io
 import math
 
-import exploding_run as er
 import pytest
 import torch
 from support import generated, generated_output, generated_values
+
+from rnnbook import exploding as er
 
 
 @pytest.fixture(scope="module")
@@ -62,11 +63,6 @@ def test_the_history_of_a_blow_up():
     assert h.recurrent_norms[0] == pytest.approx(er.INIT_SCALE, abs=1e-5)
     assert max(h.grad_norms[: h.diverged_at - 3]) < 50  # calm ...
     assert er.jump(h) > 10  # ... then a spike
-
-
-def test_median_range_formats_what_the_page_shows():
-    assert er.median_range([3.0, 1.0, 2.0], ".1f") == "2.0 (range 1.0–3.0)"
-    assert er.median_range([1, 2, 3, 4], ".0f") == "2 (range 1–4)"  # median 2.5 rounds to even
 
 
 def test_grad_norm_is_the_global_norm_before_clipping():

@@ -6,12 +6,14 @@ numbers as this module; here we check that this module computes the right thing.
 
 import math
 
-import explorer_reference as er
+import explorer_reference  # the demo: what the page runs
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import expected_output
+
+from rnnbook import explorer as er
 
 # Configurations whose norms stay inside the range of a double (for plain NumPy checks).
 ORDINARY = [
@@ -20,7 +22,7 @@ ORDINARY = [
     dict(activation="sigmoid", scale=1.5, hidden=5, steps=30, seed=0),
     dict(activation="relu", scale=1.6, hidden=12, steps=50, seed=11),
     dict(activation="linear", scale=0.7, hidden=4, steps=80, seed=2**32 - 1),
-    *er.CONFIGURATIONS.values(),
+    *explorer_reference.CONFIGURATIONS.values(),
 ]
 
 
@@ -257,8 +259,8 @@ def test_for_linear_the_bound_is_attained(scale, hidden, steps, seed):
 
 
 def test_five_configurations_behave_as_named():
-    rows = {row[0]: row for row in er.summary_rows()}
-    results = {name: er.run(**p) for name, p in er.CONFIGURATIONS.items()}
+    rows = {row[0]: row for row in explorer_reference.summary_rows()}
+    results = {name: er.run(**p) for name, p in explorer_reference.CONFIGURATIONS.items()}
     first = {name: r["grad_log10"][0] for name, r in results.items()}
     assert first["vanishing"] < -10 and first["sigmoid"] < -30 and first["ReLU"] < -10
     assert first["exploding"] > 3
@@ -280,11 +282,11 @@ def test_five_configurations_behave_as_named():
 
 @pytest.fixture(scope="module")
 def crossings() -> dict[str, float]:
-    return {activation: er.crossing(activation) for activation in ("tanh", "relu")}
+    return {activation: explorer_reference.crossing(activation) for activation in ("tanh", "relu")}
 
 
 def test_relu_loses_about_half_its_units_and_crosses_near_root_two(crossings):
-    off = er.fraction_off(er.run(**er.CONFIGURATIONS["ReLU"]))
+    off = explorer_reference.fraction_off(er.run(**explorer_reference.CONFIGURATIONS["ReLU"]))
     assert 0.45 < off < 0.55
     # Half the units off keeps ~1/√2 of the gradient per step, so growth needs s ≈ √2.
     assert abs(crossings["relu"] - math.sqrt(2)) < 0.1
@@ -295,14 +297,14 @@ def test_relu_loses_about_half_its_units_and_crosses_near_root_two(crossings):
 
 def test_committed_output_holds_the_computed_numbers(crossings):
     text = expected_output("explorer/explorer_reference")
-    for row in er.summary_rows():
+    for row in explorer_reference.summary_rows():
         line = next(ln for ln in text.splitlines() if ln.startswith(row[0] + " "))
         assert line.split() == row
     assert f"tanh: s = {crossings['tanh']:.2f}" in text
     assert f"relu: s = {crossings['relu']:.2f}" in text
-    off = er.fraction_off(er.run(**er.CONFIGURATIONS["ReLU"]))
+    off = explorer_reference.fraction_off(er.run(**explorer_reference.CONFIGURATIONS["ReLU"]))
     assert f"ReLU at s = 1.00: {off:.1%} of units are switched off" in text
-    for params in er.CONFIGURATIONS.values():
+    for params in explorer_reference.CONFIGURATIONS.values():
         assert er.python_call(**params) in text
 
 
@@ -331,8 +333,8 @@ def test_format_log10(value, text):
 
 def test_plot_writes_a_byte_stable_svg(tmp_path):
     first, second = tmp_path / "a.svg", tmp_path / "b.svg"
-    er.plot(str(first))
-    er.plot(str(second))
+    explorer_reference.plot(str(first))
+    explorer_reference.plot(str(second))
     assert first.read_bytes() == second.read_bytes()
     assert b"<svg" in first.read_bytes() and first.stat().st_size < 200_000
 

@@ -3,9 +3,11 @@
 import activations as ac
 import pytest
 import torch
-from step_grads import cell_from_rnn, unroll
 from support import generated_output, generated_values
 from torch import nn
+
+from rnnbook import recall, recall_runs
+from rnnbook.gradients import cell_from_rnn, unroll
 
 
 def test_leaky_cell_at_slope_zero_is_nn_rnn_with_relu():
@@ -46,7 +48,7 @@ def test_explosion_risk_at_a_recurrence_above_one():
         grad_reach, state = reach[activation]
         assert state > 25 * tanh_state  # unbounded: the state grows like 1.2^t
         assert grad_reach > 5 * tanh_reach
-    assert tanh_state < 4 < ac.lrt.HIDDEN**0.5  # tanh saturates: every unit below 1
+    assert tanh_state < 4 < recall.HIDDEN**0.5  # tanh saturates: every unit below 1
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +78,10 @@ def test_in_training_tanh_solves_and_the_unbounded_ones_only_partly(table):
 def test_plot_is_byte_stable(tmp_path):
     found = {
         a: [
-            ac.rr.train(
-                ac.rr.LastState(ac.rr.Unrolled(ac.make_model(a)[0]), ac.make_model(a)[1]),
+            recall_runs.train(
+                recall_runs.LastState(
+                    recall_runs.Unrolled(ac.make_model(a)[0]), ac.make_model(a)[1]
+                ),
                 lr=0.01,
                 steps=20,
             )

@@ -2,10 +2,11 @@
 optimizer step with gradient accumulation."""
 
 import clip_placement as cp
-import exploding_run as er
 import pytest
 import torch
 from torch import nn
+
+from rnnbook import exploding as er
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,10 @@ import io
 import statistics
 
 import clip_runs as cr
-import exploding_run as er
 import pytest
 from support import generated, generated_values
+
+from rnnbook import exploding as er
 
 CLIPPED = ("clip_grad_norm_(1)", "clip_grad_norm_(5)", "clip_grad_value_(0.1)")
 

@@ -1,10 +1,11 @@
 """Clipping does nothing for a vanishing gradient: the claims of the page, five seeds."""
 
 import clip_vanishing as cv
-import long_range_training as lrt
 import pytest
-import recall_runs as rr
 from support import generated_output, generated_values
+
+from rnnbook import recall as lrt
+from rnnbook import recall_runs as rr
 
 
 @pytest.fixture(scope="module")

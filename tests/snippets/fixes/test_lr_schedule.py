@@ -4,10 +4,11 @@ import csv
 import io
 import statistics
 
-import exploding_run as er
 import lr_schedule as ls
 import pytest
 from support import generated, generated_values
+
+from rnnbook import exploding as er
 
 
 def test_schedules():

@@ -2,11 +2,12 @@
 
 import math
 
-import long_range_training as lrt
 import pytest
-import recall_runs as rr
 import torch
 from torch import nn
+
+from rnnbook import recall as lrt
+from rnnbook import recall_runs as rr
 
 
 def tanh_model(seed: int = 0, orthogonal: bool = False) -> rr.LastState:

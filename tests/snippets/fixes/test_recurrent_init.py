@@ -7,20 +7,22 @@ import recurrent_init as ri
 import torch
 from support import generated_output, generated_values
 
+from rnnbook import recall
+
 
 def test_spectra_at_initialisation():
     default, _ = ri.make_model("default")
     eig, sv = ri.spectrum(default.weight_hh_l0)
-    bound = 1 / ri.lrt.HIDDEN**0.5
+    bound = 1 / recall.HIDDEN**0.5
     assert default.weight_hh_l0.abs().max() <= bound  # U(-1/sqrt(H), 1/sqrt(H))
     assert 1.0 < sv[0] < 1.2 and 0.5 < eig.abs().max() < 0.8  # random-matrix theory: 1.15, 0.58
     orth, _ = ri.make_model("orthogonal")
     eig, sv = ri.spectrum(orth.weight_hh_l0)
-    assert torch.allclose(sv, torch.ones(ri.lrt.HIDDEN, dtype=sv.dtype), atol=1e-5)
-    assert torch.allclose(eig.abs(), torch.ones(ri.lrt.HIDDEN, dtype=sv.dtype), atol=1e-5)
+    assert torch.allclose(sv, torch.ones(recall.HIDDEN, dtype=sv.dtype), atol=1e-5)
+    assert torch.allclose(eig.abs(), torch.ones(recall.HIDDEN, dtype=sv.dtype), atol=1e-5)
     ident, _ = ri.make_model("identity")
     assert (
-        torch.equal(ident.weight_hh_l0, torch.eye(ri.lrt.HIDDEN)) and ident.nonlinearity == "relu"
+        torch.equal(ident.weight_hh_l0, torch.eye(recall.HIDDEN)) and ident.nonlinearity == "relu"
     )
     assert ident.bias_hh_l0.abs().max() == 0 and ident.bias_ih_l0.abs().max() == 0
     assert ident.weight_ih_l0.std().item() == pytest.approx(ri.INPUT_STD, rel=0.3)

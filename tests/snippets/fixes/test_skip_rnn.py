@@ -5,10 +5,12 @@ import torch
 from support import generated_output, generated_values
 from torch import nn
 
+from rnnbook import recall, recall_runs
+
 
 def test_without_skip_it_is_the_plain_tanh_rnn():
     model, _ = sr.make_model(None)
-    rnn = nn.RNN(2, sr.lrt.HIDDEN, batch_first=True)
+    rnn = nn.RNN(2, recall.HIDDEN, batch_first=True)
     with torch.no_grad():
         for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
             getattr(rnn, f"{name}_l0").copy_(getattr(model.cell, name))
@@ -28,7 +30,7 @@ def test_skip_feeds_h_t_minus_k_into_h_t():
         .sum()
         > 0
     )
-    assert sum(p.numel() for p in model.w_skip.parameters()) == sr.lrt.HIDDEN**2
+    assert sum(p.numel() for p in model.w_skip.parameters()) == recall.HIDDEN**2
 
 
 def test_the_shortcut_keeps_the_gradient_alive():
@@ -55,7 +57,11 @@ def test_table_rows():
 
 def test_plot_is_byte_stable(tmp_path):
     found = {
-        skip: [sr.rr.train(sr.rr.LastState(*sr.make_model(skip)), lr=0.1, clip=1.0, steps=20)]
+        skip: [
+            recall_runs.train(
+                recall_runs.LastState(*sr.make_model(skip)), lr=0.1, clip=1.0, steps=20
+            )
+        ]
         for skip in sr.TRAINED
     }
     sr.plot(found, str(tmp_path / "a.svg"))

@@ -1,11 +1,12 @@
 """The hand-written LSTM and GRU equal PyTorch's, and the layout the page describes is PyTorch's."""
 
-import gate_cells as gc
 import pytest
-import step_grads
 import torch
 from support import expected_output
 from torch import nn
+
+from rnnbook import cells as gc
+from rnnbook import gradients as step_grads
 
 TIGHT = {"rtol": 0.0, "atol": 1e-12}
 

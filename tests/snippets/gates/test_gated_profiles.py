@@ -86,11 +86,6 @@ def test_plot_is_byte_stable(tmp_path):
     assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
 
 
-def test_median_range():
-    assert gp.median_range([3.0, 1.0, 2.0], ".1f") == "2.0 (1.0 to 3.0)"
-    assert gp.median_range([], ".1f") == "-"
-
-
 def test_bad_input_gets_a_clear_error():
     with pytest.raises(ValueError, match="kind must be one of"):
         gp.make_model("elman")

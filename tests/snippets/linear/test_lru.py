@@ -2,10 +2,11 @@
 
 import math
 
-import lru
 import pytest
 import torch
 from support import expected_output
+
+from rnnbook import lru
 
 
 def test_eigenvalues_start_in_the_ring_and_kappa_completes_them_to_one():

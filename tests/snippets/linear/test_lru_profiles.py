@@ -1,11 +1,12 @@
 """Per-step gradients of the LRU against the tanh RNN and the LSTM: the claims of the page."""
 
-import lru
 import lru_profiles as lp
 import pytest
 import torch
-from step_grads import per_step_grad_norms
 from support import expected_output, generated_values
+
+from rnnbook import lru
+from rnnbook.gradients import per_step_grad_norms
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,11 @@ import itertools
 import math
 import statistics
 
-import long_range_training as lrt
 import pytest
 import torch
 from support import generated_output, generated_values
+
+from rnnbook import recall as lrt
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +66,6 @@ def test_outcomes_and_summaries():
     assert lrt.outcome([1.0, 0.5, math.nan]) == "diverged"
     assert lrt.outcome([0.01] * 10) == "solved"
     assert lrt.solved_at([1.0] * 5 + [0.0] * 10) == 15  # the first window without a 1
-    assert lrt.median_range([3, 1, 2], ".0f") == "2 (1 to 3)"
-    assert lrt.median_range([], ".0f") == "-"
-    assert lrt.scientific(4.4e-5) == "4 × 10⁻⁵"
 
 
 def test_task():

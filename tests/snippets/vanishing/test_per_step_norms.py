@@ -2,9 +2,10 @@
 
 import per_step_norms as psn
 import pytest
-import step_grads
 import torch
 from support import expected_output
+
+from rnnbook import gradients as step_grads
 
 
 @pytest.fixture(scope="module")

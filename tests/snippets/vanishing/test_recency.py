@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import recency as rc
 import torch
-from rnn_numpy import forward
 from support import expected_output
+
+from rnnbook.bptt_numpy import forward
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
-import rnn_numpy as rn
-import step_grads as sg
 import torch
 from support import expected_output
 from torch import nn
+
+from rnnbook import bptt_numpy as rn
+from rnnbook import gradients as sg
 
 
 class NumpyCell(nn.Module):
