@@ -90,7 +90,7 @@ SYMPTOMS = {
         confirm="The global gradient norm spikes far above its recent median, or is not finite",
         first_aid="Clip the global gradient norm (`clip_grad_norm_`, start near the typical "
         "norm of a healthy stretch); lower the learning rate tenfold; start the recurrent "
-        "matrix with singular values near 1",
+        "matrix below the edge (for tanh, singular values at most 1)",
     ),
     "vanishing": Symptom(
         seen="The loss stays at the baseline; long-range targets are not learned",
@@ -99,7 +99,7 @@ SYMPTOMS = {
         "below the last, while the loss does not move",
         first_aid="Orthogonal or identity recurrent initialisation with small input weights; "
         "shorter gradient paths (skip connections); a gated cell (LSTM, GRU); with plain SGD, "
-        "try Adam. Not clipping, not a higher learning rate",
+        "try Adam and tune its rate. Not clipping, not a higher SGD learning rate",
     ),
     "slow": Symptom(
         seen="The loss falls, but very slowly",

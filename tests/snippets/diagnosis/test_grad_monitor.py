@@ -310,7 +310,7 @@ def test_page_output_and_table():
     assert text.count("agree to 1e-10: yes") == 3
     table = gm.table_markdown()
     assert table.count("\n") == 2 + len(gm.SYMPTOMS)
-    assert "Not clipping, not a higher learning rate" in gm.SYMPTOMS["vanishing"].first_aid
+    assert "Not clipping, not a higher SGD learning rate" in gm.SYMPTOMS["vanishing"].first_aid
     for key, row in gm.SYMPTOMS.items():
         assert f"[{key}] {row.seen}\n" in text and f"  first aid: {row.first_aid}\n" in text
 
