@@ -52,6 +52,22 @@ def test_the_nu_derivative_matches_autograd(normalised):
     )  # 400 terms: the rest is below |λ|^800 ~ e^-66
 
 
+@pytest.mark.parametrize("radius", [0.9, 0.99, 0.999])
+def test_kappa_does_not_bound_the_phase_gradient(radius):
+    """The page: with kappa, E|d(kappa h)/d theta|^2 = r^2 (1 + r^2) / (1 - r^2)^2, unbounded."""
+    steps = int(40 / (1 - radius))  # the tail beyond is below e^-80 of the sum
+    k = torch.arange(steps, dtype=torch.float64)
+    r = torch.tensor(radius, dtype=torch.float64)
+
+    def coefficients(theta: torch.Tensor) -> torch.Tensor:  # kappa lambda^k, as (k, 2) reals
+        return torch.view_as_real(ln.kappa(radius) * torch.polar(r, theta) ** k)
+
+    grads = torch.autograd.functional.jacobian(coefficients, torch.tensor(0.7, dtype=torch.float64))
+    moment = grads.pow(2).sum().item()  # sum over k of |d c_k / d theta|^2
+    q = radius**2
+    assert moment == pytest.approx(q * (1 + q) / (1 - q) ** 2, rel=1e-6)
+
+
 def test_without_kappa_the_state_and_its_nu_gradient_blow_up_and_with_kappa_they_do_not():
     near_one = [ln.state_variance(r, False) for r in ln.RADII]
     assert near_one == sorted(near_one) and near_one[-1] > 1000
