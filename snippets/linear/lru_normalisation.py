@@ -13,10 +13,10 @@ dλ^n/dν = -n x λ^n, so
     E|dh_t/dν|² = Σ_n |d(c λ^n)/dν|²,   d(κ λ^n)/dν = κ λ^n (x|λ|²/κ² - n x).
 
 Both sums are computed exactly (float64, to t = ∞), and the variance is also measured on
-simulated sequences with the loop of lru.py.
+simulated sequences with the loop of rnnbook.lru.
 
 Run: python lru_normalisation.py   (prints the table, writes lru_normalisation.svg and
-lru_normalisation.json; needs lru.py beside it)
+lru_normalisation.json; imports rnnbook.lru)
 """
 
 import json

@@ -14,7 +14,7 @@ the ring r_min <= |λ| <= r_max that the eigenvalues start in decides how far ba
 gradient reaches. The second part repeats the measurement for four rings.
 
 Run: python lru_profiles.py   (prints the table, writes lru_profiles.svg and
-lru_profiles.json; needs lru.py, step_grads.py and gate_cells.py beside it)
+lru_profiles.json; imports rnnbook.lru, rnnbook.gradients and rnnbook.cells)
 """
 
 import json

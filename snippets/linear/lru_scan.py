@@ -12,7 +12,7 @@
    programs than the wall clock). Timings depend on the machine, so they go to
    lru_scan_timing.md, which the page shows and the build never compares.
 
-Run: python lru_scan.py   (needs lru.py beside it)
+Run: python lru_scan.py   (imports rnnbook.lru)
 """
 
 import math

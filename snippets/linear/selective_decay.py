@@ -22,7 +22,7 @@ models:
 * selective, learned: w, b, β, c, d trained by Adam from a small random start, five
   seeds (float64), with the parallel scan of lru.py for the input-dependent a_t.
 
-Run: python selective_decay.py   (needs lru.py and step_grads.py beside it)
+Run: python selective_decay.py   (imports rnnbook.lru and rnnbook.gradients)
 """
 
 import json
