@@ -19,8 +19,8 @@ with the best validation accuracy. The learning rate of each model is the best o
 3e-4 ... 1e-1 in a pilot with another seed (see LEARNING_RATES). Five seeds per model and
 ordering; float32 on one CPU thread.
 
-Run: python pixel_digits.py   (a minute or two on one CPU thread; needs lru.py beside
-it). Prints the table; writes pixel_digits.csv (one row per run), pixel_digits.svg,
+Run: python pixel_digits.py   (a minute or two on one CPU thread; imports
+rnnbook.lru). Prints the table; writes pixel_digits.csv (one row per run), pixel_digits.svg,
 pixel_digits.json and pixel_digits_timing.md.
 """
 
