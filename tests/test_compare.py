@@ -69,6 +69,30 @@ def test_a_stray_tolerance_is_a_clear_error():
         parse_line("loss 0.1{±x}")
 
 
+@pytest.mark.parametrize(
+    ("mark", "says"),
+    [
+        ("{±}", "is not a tolerance: write {±0.05}"),
+        ("{±abc}", "is not a tolerance: write {±0.05}"),
+        ("{±0.1", "is not a tolerance"),  # unclosed
+        (
+            "{×0}",
+            "is not a factor: a factor is a number above 1, as in {×10}",
+        ),  # was "math domain error"
+        ("{×0.5}", "is not a factor"),  # could never accept anything
+        ("{×10%}", "is not a factor"),
+        ("{±1e999}", "is not a finite tolerance"),
+    ],
+)
+def test_a_malformed_tolerance_names_its_line_and_the_fix(mark, says):
+    """Planted: a malformed mark on line 2 of a committed copy, in both uses of the copy."""
+    expected = f"seeds 5\nloss 0.14{mark} at step 3\n"
+    for use in (mismatches, carry_tolerances):
+        with pytest.raises(ToleranceSyntaxError) as caught:
+            use(expected, "seeds 5\nloss 0.15 at step 3\n")
+        assert str(caught.value).startswith(f"line 2: {mark!r} {says}")
+
+
 def test_strip_and_detect():
     text = "a 0.14{±0.05}, b 2{±10%}, c 3e+04{×10}\n"
     assert has_tolerances(text) and not has_tolerances(strip_tolerances(text))
