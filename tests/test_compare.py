@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
+from gtt import runner
 from gtt.compare import (
     ToleranceSyntaxError,
     carry_tolerances,
@@ -112,3 +115,22 @@ def test_regen_carries_tolerances_across_inserted_and_changed_lines():
     text, lost = carry_tolerances(old, "head 1\nloss changed 0.2 shape\ntail\n")
     assert "{±" not in text and lost == [2, 3]
     assert carry_tolerances("plain 1\n", "plain 2\n") == ("plain 2\n", [])
+
+
+def test_a_build_names_the_expected_file_of_a_malformed_tolerance(tmp_path, monkeypatch):
+    """Planted: {×0} in a committed copy, through a whole run: one line naming the file,
+    the line and the fix (it was 'math domain error', naming nothing)."""
+    monkeypatch.setenv("GTT_PRELOAD", "0")
+    project = runner.Project(tmp_path)
+    (tmp_path / "gtt").mkdir()
+    shutil.copy(runner.Project().style, project.style)
+    (project.snippets / "ch").mkdir(parents=True)
+    (project.snippets / "ch" / "loss.py").write_text("print('loss 0.2')\n", encoding="utf-8")
+    (project.expected / "ch").mkdir(parents=True)
+    (project.expected / "ch" / "loss.txt").write_text("loss 0.14{×0}\n", encoding="utf-8")
+    with pytest.raises(runner.RunnerError) as failure:
+        runner.run(project, log=lambda _: None)
+    assert (
+        "tests/expected/ch/loss.txt: line 1: '{×0}' is not a factor: "
+        "a factor is a number above 1, as in {×10}"
+    ) in str(failure.value)
