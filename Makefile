@@ -11,6 +11,9 @@ export NO_MKDOCS_2_WARNING := 1
 VENV   := .venv
 BIN    := $(VENV)/bin
 LOCK   := requirements.lock
+# Where pip finds torch's CPU build when it is not on local disk, for example
+# TORCH_LINKS=https://download.pytorch.org/whl/cpu/torch/ (a page listing torch alone).
+TORCH_LINKS ?=
 # The stamp's name carries the lock file's hash: a changed lock reinstalls, an unchanged one is a no-op.
 STAMP  := $(VENV)/.installed-$(shell sha256sum $(LOCK) | cut -c1-16)
 
@@ -20,7 +23,8 @@ venv: $(STAMP)
 
 $(STAMP): $(LOCK) pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+		$(if $(TORCH_LINKS),--find-links $(TORCH_LINKS)) -r $(LOCK)
 	@# The project itself (the book's library rnnbook/ and the site's machinery gtt/), editable:
 	@# `cd snippets/<chapter> && python <name>.py` then finds rnnbook from any folder.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .

@@ -34,6 +34,9 @@ TOLERANCE = r"\{(?P<kind>[±×])(?P<amount>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)(?P<pe
 # A number, optionally followed by its tolerance; numbers inside words are not numbers.
 TOKEN = re.compile(rf"(?<![\w.])(?P<number>{NUMBER})(?:{TOLERANCE})?")
 ANNOTATION = re.compile(TOLERANCE)
+# Anything that starts like a tolerance, well-formed or not (checked by check_tolerances).
+MARK = re.compile(r"\{[±×][^{}\s]*\}?")
+FORMS = "{±0.05} (absolute), {±20%} (relative) or {×10} (a factor)"
 
 
 class ToleranceSyntaxError(ValueError):
@@ -114,6 +117,31 @@ def parse_line(line: str) -> Line:
     return Line(skeleton, tuple(fields))
 
 
+def check_tolerances(text: str) -> None:
+    """Raise ``ToleranceSyntaxError`` for the first malformed tolerance in a committed copy,
+    naming its line and the fix (the caller adds the file's name)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        ends = {m.end() for m in TOKEN.finditer(line) if m["amount"] is not None}
+        for mark in MARK.finditer(line):
+            problem = _mark_problem(mark[0], mark.end() in ends)
+            if problem:
+                raise ToleranceSyntaxError(f"line {number}: {mark[0]!r} {problem}")
+
+
+def _mark_problem(mark: str, after_number: bool) -> str | None:
+    form = ANNOTATION.fullmatch(mark)
+    if form is None:
+        return f"is not a tolerance: write {FORMS}"
+    amount = float(form["amount"])
+    if not math.isfinite(amount):
+        return f"is not a finite tolerance: write {FORMS}"
+    if form["kind"] == "×" and (form["percent"] or amount <= 1):
+        return "is not a factor: a factor is a number above 1, as in {×10}"
+    if not after_number:
+        return "follows no number: put it right after the number it covers, as in 0.14{±0.05}"
+    return None
+
+
 def has_tolerances(text: str) -> bool:
     return "{±" in text or "{×" in text
 
@@ -137,6 +165,7 @@ def mismatches(expected: str, actual: str) -> list[Mismatch]:
         if expected == actual:
             return []
         return [_first_difference(expected, actual)]
+    check_tolerances(expected)
     want, got = expected.splitlines(), actual.splitlines()
     problems = []
     if len(want) != len(got):
@@ -175,6 +204,7 @@ def carry_tolerances(expected: str, actual: str) -> tuple[str, list[int]]:
     """
     if not has_tolerances(expected):
         return actual, []
+    check_tolerances(expected)
     want = expected.splitlines()
     got = actual.splitlines(keepends=True)
     parsed_want = [parse_line(w) for w in want]

@@ -4,7 +4,9 @@
   a PluginError, so ``mkdocs build`` fails with the runner's message;
   under ``mkdocs serve``, ``gtt.preview`` runs it in the background instead and marks
   what is missing or drifted on the pages;
-* numbers in the prose come from the snippets' values (``gtt.values``);
+* numbers in the prose come from the snippets' values (``gtt.values``); under
+  ``mkdocs serve`` a bad values file or placeholder is a warning on its page;
+* ``mkdocs serve`` also watches what the snippets are made of (``preview.INPUTS``);
 * lab pages get lighter (``gtt.notebooks``).
 
 Set GTT_NO_EXEC=1 to build from the generated files already on disk, running nothing.
@@ -48,6 +50,15 @@ def on_pre_build(config, **kwargs) -> None:
         raise PluginError(f"snippet runner failed\n{exc}") from None
 
 
+def on_serve(server, config, builder):
+    """Rebuild (and so rerun what changed) when a snippet, expected output or library changes."""
+    root = preview.project_of(config).root
+    for folder in preview.INPUTS:
+        if (root / folder).is_dir():
+            server.watch(str(root / folder))
+    return server
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
     if notebooks.is_lab(page):
         return markdown
@@ -63,7 +74,15 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
             missing=shown.missing_value if shown is not None else None,
         )
     except values.UnknownValue as exc:
-        raise PluginError(str(exc)) from None
+        if shown is None:
+            raise PluginError(str(exc)) from None
+        log.warning("%s", exc)
+        intro = (
+            "Placeholders on this page are shown as written; `make build` fails until it is fixed."
+        )
+        return preview.after_title(
+            markdown, preview.banner("failure", "A value is missing", intro, str(exc))
+        )
 
 
 def on_page_content(html: str, page, config, files) -> str:

@@ -13,17 +13,23 @@ Under ``mkdocs serve`` therefore:
 * a job whose output drifted from its committed copy, or that crashed, gets a warning
   at the top of every page that shows it, with the runner's message and diff, and in
   the terminal; the rest of the site is served as usual;
+* a job is run again only when its inputs change (snippets, expected outputs, labs, the
+  library, the machinery): a failing one does not start a rebuild-and-reload cycle;
+* whatever a failure prints is shown as text, never as Markdown or HTML, and a crash of
+  the background runner itself is shown on every page;
 * two caches make a rebuild after a text edit take a second or two: each distinct code
   block is highlighted once, and only pages whose HTML changed are re-indexed for search.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
 import textwrap
 import threading
+import traceback
 from pathlib import Path
 
 from gtt import runner
@@ -33,6 +39,34 @@ log = logging.getLogger("mkdocs.hooks.gtt")
 INCLUDE = re.compile(r'^(?P<indent>[ \t]*)--8<-- "(?P<path>docs/generated/[^"]+)"[ \t]*$', re.M)
 IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<path>generated/[^)\s]+)\)(?:\{[^}]*\})?")
 COMPUTING = "⏳"
+# What the jobs read, besides the snippets: `mkdocs serve` watches these too (gtt/hook.py).
+INPUTS = ("snippets", "tests/expected", "docs/labs", "rnnbook", "gtt")
+
+
+def inputs(project: runner.Project) -> tuple[tuple[str, int, int], ...]:
+    """Every input file's path, size and modification time: a pass is due when it changes."""
+    found = []
+    for folder in INPUTS:
+        for path in sorted((project.root / folder).rglob("*")):
+            if "__pycache__" in path.parts:
+                continue
+            with contextlib.suppress(OSError):  # deleted meanwhile: the next look sees it
+                stat = path.stat()
+                if path.is_file():
+                    found.append((path.as_posix(), stat.st_size, stat.st_mtime_ns))
+    return tuple(found)
+
+
+def banner(kind: str, title: str, intro: str, body: str) -> str:
+    """An admonition that shows ``body`` verbatim: its fence is longer than any run of
+    backticks in it, so nothing it holds can end the block or be read as Markdown/HTML."""
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    title = title.replace('"', "'")
+    return (
+        f'!!! {kind} "{title}"\n    {intro}\n\n'
+        f"    {fence}text\n" + textwrap.indent(body, "    ", lambda _: True) + f"\n    {fence}\n"
+    )
 
 
 class Preview:
@@ -44,15 +78,27 @@ class Preview:
         self.thread: threading.Thread | None = None
         self.again = False
         self.results: dict[str, runner.Result] = {}
-        self.jobs = runner.discover(project)
+        self.jobs: list[runner.Job] = []
+        self.crash: str | None = None  # the traceback that stopped the last pass
+        self.ran_on: tuple | None = None  # the inputs the last pass started from
+        try:
+            self.jobs = runner.discover(project)
+        except Exception:  # shown on every page by annotate(); the next pass tries again
+            self.crash = traceback.format_exc()
 
     # ---------------------------------------------------------------- the background run
 
     def start(self) -> None:
-        """Bring docs/generated/ up to date in the background; never blocks a rebuild."""
+        """Bring docs/generated/ up to date in the background; never blocks a rebuild.
+
+        Nothing to do if no input changed since the last pass began: a rebuild caused by
+        that pass's own outputs does not run a failing job again."""
+        now = inputs(self.project)
         with self.lock:
+            if now == self.ran_on:
+                return
             if self.thread is not None and self.thread.is_alive():
-                self.again = True  # sources may have changed since that run started
+                self.again = True  # sources changed since that run started
                 return
             self.thread = threading.Thread(target=self._loop, name="gtt-runner", daemon=True)
             self.thread.start()
@@ -61,6 +107,7 @@ class Preview:
         while True:
             with self.lock:
                 self.again = False
+                self.ran_on = inputs(self.project)
             try:
                 self.jobs = runner.discover(self.project)
                 runner.run(
@@ -70,9 +117,12 @@ class Preview:
                     log=log.info,
                     on_result=self._finished,
                 )
-            except runner.RunnerError as exc:  # a broken project (two snippets of one name)
-                log.warning("snippet runner: %s", exc)
+                crash = None
+            except Exception as exc:  # a broken project, a snippet that does not parse, a bug
+                crash = traceback.format_exc()
+                log.warning("snippet runner stopped (shown on every page): %s", exc)
             with self.lock:
+                self.crash = crash
                 if not self.again:
                     return
 
@@ -141,13 +191,26 @@ class Preview:
             troubled = [
                 r for rel, r in sorted(self.results.items()) if rel in owners and r.problems
             ]
-        for result in troubled:
-            body = "\n\n".join(result.problems)
+            crash = self.crash
+        if crash is not None:
             banners.append(
-                f'!!! failure "Problem in {result.job.rel}"\n'
-                "    This preview shows this run's output anyway; `make build` and `make test` "
-                "fail until it is fixed (or accepted with `make regen`).\n\n"
-                "    ```text\n" + textwrap.indent(body, "    ") + "\n    ```\n"
+                banner(
+                    "failure",
+                    "The background snippet runner stopped",
+                    "Outputs on this page may be stale; it runs again when a snippet, an "
+                    "expected output or the library changes.",
+                    crash,
+                )
+            )
+        for result in troubled:
+            banners.append(
+                banner(
+                    "failure",
+                    f"Problem in {result.job.rel}",
+                    "This preview shows this run's output anyway; `make build` and `make test` "
+                    "fail until it is fixed (or accepted with `make regen`).",
+                    "\n\n".join(result.problems),
+                )
             )
         if missing:
             banners.append(
@@ -158,10 +221,10 @@ class Preview:
             )
         if not banners:
             return text
-        return _after_title(text, "\n".join(banners))
+        return after_title(text, "\n".join(banners))
 
 
-def _after_title(markdown: str, block: str) -> str:
+def after_title(markdown: str, block: str) -> str:
     """Insert ``block`` after the page's first heading (or at the top)."""
     match = re.search(r"^# .*$", markdown, re.M)
     if match is None:

@@ -39,7 +39,10 @@ def load(generated: Path, name: str) -> dict[str, object] | None:
     path = values_file(generated, name)
     if path is None:
         return None
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise UnknownValue(f"{path}: not valid JSON ({exc}); run the snippet again") from None
     if not isinstance(data, dict):
         raise UnknownValue(f"{path}: must hold one JSON object of named values")
     return data
@@ -73,7 +76,10 @@ def render(
     def one(match: re.Match) -> str:
         name, key = match["name"], match["key"]
         if name not in cache:
-            cache[name] = load(generated, name)
+            try:
+                cache[name] = load(generated, name)
+            except UnknownValue as exc:
+                raise UnknownValue(f"{where}: {match[0]}: {exc}") from None
         data = cache[name]
         if data is None:
             if missing is not None:

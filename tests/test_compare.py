@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
+from gtt import runner
 from gtt.compare import (
     ToleranceSyntaxError,
     carry_tolerances,
@@ -69,6 +72,30 @@ def test_a_stray_tolerance_is_a_clear_error():
         parse_line("loss 0.1{±x}")
 
 
+@pytest.mark.parametrize(
+    ("mark", "says"),
+    [
+        ("{±}", "is not a tolerance: write {±0.05}"),
+        ("{±abc}", "is not a tolerance: write {±0.05}"),
+        ("{±0.1", "is not a tolerance"),  # unclosed
+        (
+            "{×0}",
+            "is not a factor: a factor is a number above 1, as in {×10}",
+        ),  # was "math domain error"
+        ("{×0.5}", "is not a factor"),  # could never accept anything
+        ("{×10%}", "is not a factor"),
+        ("{±1e999}", "is not a finite tolerance"),
+    ],
+)
+def test_a_malformed_tolerance_names_its_line_and_the_fix(mark, says):
+    """Planted: a malformed mark on line 2 of a committed copy, in both uses of the copy."""
+    expected = f"seeds 5\nloss 0.14{mark} at step 3\n"
+    for use in (mismatches, carry_tolerances):
+        with pytest.raises(ToleranceSyntaxError) as caught:
+            use(expected, "seeds 5\nloss 0.15 at step 3\n")
+        assert str(caught.value).startswith(f"line 2: {mark!r} {says}")
+
+
 def test_strip_and_detect():
     text = "a 0.14{±0.05}, b 2{±10%}, c 3e+04{×10}\n"
     assert has_tolerances(text) and not has_tolerances(strip_tolerances(text))
@@ -88,3 +115,22 @@ def test_regen_carries_tolerances_across_inserted_and_changed_lines():
     text, lost = carry_tolerances(old, "head 1\nloss changed 0.2 shape\ntail\n")
     assert "{±" not in text and lost == [2, 3]
     assert carry_tolerances("plain 1\n", "plain 2\n") == ("plain 2\n", [])
+
+
+def test_a_build_names_the_expected_file_of_a_malformed_tolerance(tmp_path, monkeypatch):
+    """Planted: {×0} in a committed copy, through a whole run: one line naming the file,
+    the line and the fix (it was 'math domain error', naming nothing)."""
+    monkeypatch.setenv("GTT_PRELOAD", "0")
+    project = runner.Project(tmp_path)
+    (tmp_path / "gtt").mkdir()
+    shutil.copy(runner.Project().style, project.style)
+    (project.snippets / "ch").mkdir(parents=True)
+    (project.snippets / "ch" / "loss.py").write_text("print('loss 0.2')\n", encoding="utf-8")
+    (project.expected / "ch").mkdir(parents=True)
+    (project.expected / "ch" / "loss.txt").write_text("loss 0.14{×0}\n", encoding="utf-8")
+    with pytest.raises(runner.RunnerError) as failure:
+        runner.run(project, log=lambda _: None)
+    assert (
+        "tests/expected/ch/loss.txt: line 1: '{×0}' is not a factor: "
+        "a factor is a number above 1, as in {×10}"
+    ) in str(failure.value)

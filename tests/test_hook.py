@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import markdown
 import pygments
+import pytest
 from material.plugins.search.plugin import SearchIndex
 from pymdownx.highlight import Highlight
 
@@ -77,3 +78,40 @@ def test_lab_pages_lose_the_mathjax_and_cdn_loaders():
         "<p>b</p>"
     )
     assert notebooks.drop_scripts(html) == "<p>a</p><p>b</p>"
+
+
+def test_serve_watches_what_the_snippets_are_made_of(tmp_path):
+    """Snippets, expected outputs and the library (if there is one) trigger a rebuild."""
+    from gtt import hook
+
+    for folder in ("snippets", "tests/expected", "gtt"):
+        (tmp_path / folder).mkdir(parents=True)
+    config = {"config_file_path": str(tmp_path / "mkdocs.yml")}
+    watched: list[str] = []
+    server = SimpleNamespace(watch=watched.append)
+    assert hook.on_serve(server, config, builder=None) is server
+    assert watched == [str(tmp_path / f) for f in ("snippets", "tests/expected", "gtt")]
+    (tmp_path / "rnnbook").mkdir()
+    watched.clear()
+    hook.on_serve(server, config, builder=None)
+    assert str(tmp_path / "rnnbook") in watched
+
+
+def test_a_placeholder_typo_is_a_banner_in_serve_and_an_error_in_build(tmp_path, monkeypatch):
+    from mkdocs.exceptions import PluginError
+
+    from gtt import hook, runner
+
+    (tmp_path / "docs" / "generated" / "ch").mkdir(parents=True)
+    (tmp_path / "docs" / "generated" / "ch" / "run.json").write_text('{"loss": 0.1}')
+    config = {"config_file_path": str(tmp_path / "mkdocs.yml")}
+    chapter = SimpleNamespace(file=SimpleNamespace(src_uri="ch.md"))
+    text = "# Chapter\n\nA loss of {{ run.los }}.\n"
+    monkeypatch.setitem(hook.STATE, "serving", False)
+    with pytest.raises(PluginError, match=r"docs/ch.md: \{\{ run.los \}\}: run.json has no 'los'"):
+        hook.on_page_markdown(text, chapter, config, files=None)
+    monkeypatch.setitem(hook.STATE, "serving", True)
+    monkeypatch.setitem(hook.STATE, "preview", preview.Preview(runner.Project(tmp_path)))
+    shown = hook.on_page_markdown(text, chapter, config, files=None)
+    assert shown.startswith('# Chapter\n\n!!! failure "A value is missing"')
+    assert "docs/ch.md: {{ run.los }}: run.json has no 'los' (it has: loss)" in shown

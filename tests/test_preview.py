@@ -170,3 +170,70 @@ def test_serve_is_up_at_once_and_fills_the_page_in_as_jobs_finish(tmp_path):
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=60)
+
+
+HOSTILE = "loss differs\n```\n<script>alert(1)</script>\n````\n"
+
+
+def test_banner_text_is_shown_as_text_whatever_it_holds(tmp_path):
+    """Planted: a failure message with fences and a script. It used to close the banner's
+    fence and run as HTML in the preview."""
+    import markdown
+
+    project = make_project(tmp_path, {"ch/hello.py": HELLO})
+    shown = preview.Preview(project)
+    [job] = shown.jobs
+    shown.results[job.rel] = runner.Result(job, "failed", problems=[HOSTILE])
+    page = shown.annotate(PAGE)
+    html = markdown.markdown(page, extensions=["admonition", "pymdownx.superfences"])
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "````\n" in html  # the message is shown whole, its own fences included
+
+
+def test_a_crash_of_the_runner_is_a_banner_and_is_not_retried_until_inputs_change(
+    tmp_path, monkeypatch
+):
+    """Planted: a runner that raises. It killed the thread with a traceback in the
+    terminal; now every page says so, and the next pass waits for an input to change
+    (each pass used to start again on the rebuild its own writes caused)."""
+    project = make_project(tmp_path, {"ch/hello.py": HELLO})
+    passes = []
+
+    def broken(*args, **kwargs):
+        passes.append(1)
+        raise SyntaxError("invalid syntax", ("snippets/ch/hello.py", 1, 5, "def (:\n"))
+
+    monkeypatch.setattr(runner, "run", broken)
+    shown = preview.Preview(project)
+    shown.start()
+    shown.wait(timeout=60)
+    page = shown.annotate("# A chapter\n\nProse.\n")
+    assert '!!! failure "The background snippet runner stopped"' in page
+    assert "SyntaxError: invalid syntax" in page and "snippets/ch/hello.py" in page
+    shown.start()  # a rebuild with nothing changed
+    shown.wait(timeout=60)
+    assert passes == [1]
+    (project.snippets / "ch" / "hello.py").write_text("print('fixed')\n", encoding="utf-8")
+    shown.start()
+    shown.wait(timeout=60)
+    assert passes == [1, 1]
+
+
+def test_a_failing_job_runs_again_only_when_its_inputs_change(tmp_path, monkeypatch):
+    """Planted: a failing snippet. Each pass rewrote the timings in docs/generated/, whose
+    rebuild started the next pass: a rebuild-and-reload cycle until the snippet was fixed."""
+    monkeypatch.setenv("GTT_PRELOAD", "0")
+    project = make_project(tmp_path, {"ch/hello.py": "raise SystemExit('boom')\n"})
+    passes = []
+    real_run = runner.run
+    monkeypatch.setattr(runner, "run", lambda *a, **k: passes.append(1) or real_run(*a, **k))
+    shown = preview.Preview(project)
+    for _ in range(2):  # the second: the rebuild caused by the first pass's own writes
+        shown.start()
+        shown.wait(timeout=120)
+    assert len(passes) == 1 and "boom" in shown.annotate(PAGE)
+    (project.snippets / "ch" / "hello.py").write_text(HELLO, encoding="utf-8")
+    shown.start()
+    shown.wait(timeout=120)
+    assert len(passes) == 2 and "boom" not in shown.annotate(PAGE)

@@ -88,3 +88,14 @@ def test_a_hand_typed_number_in_place_of_a_placeholder_fails(tmp_path):
         "the number of computed values quoted on a page changed; if on purpose, update "
         "tests/expected/placeholders.json"
     )
+
+
+def test_a_damaged_values_file_names_the_page_the_placeholder_and_the_file(tmp_path):
+    """Planted: a values file cut short. It raised a bare JSONDecodeError naming nothing."""
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "cut.json").write_text('{"a": 1', encoding="utf-8")
+    with pytest.raises(values.UnknownValue) as caught:
+        values.render("{{ cut.a }}", tmp_path, where="docs/x.md")
+    message = str(caught.value)
+    assert message.startswith("docs/x.md: {{ cut.a }}: ")
+    assert "ch/cut.json: not valid JSON" in message
