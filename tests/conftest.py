@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,38 +12,29 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # for `from support import ...`
 
-from gtt import checkout, runner  # noqa: E402
+from support import OTHER_CPU, PROJECT, mkdocs_build  # noqa: E402
+
+from gtt import runner  # noqa: E402
 
 # What tests compute themselves uses the kernels the runner's jobs use (PINNED_KERNELS):
 # set before anything imports NumPy or PyTorch, which read these variables once.
-# (A test module's `from conftest import ...` runs this file again: by then nothing is left
-# to pin, and numpy is rightly loaded.)
 PINS = runner.pinned_kernels()
 if PINS and {"numpy", "torch"} & set(sys.modules):
     raise RuntimeError("numpy or torch was imported before tests/conftest.py pinned kernels")
 os.environ.update(PINS)
-PROJECT = runner.Project(ROOT)
 # Tests import snippets by name from their folders (the runner instead runs each snippet
 # from its bundle, copied into an empty folder, as a reader does).
 for folder in reversed(runner.snippet_dirs(PROJECT)):
     sys.path.insert(0, str(folder))
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("MATPLOTLIBRC", str(PROJECT.style))
-# The build `make test` checks runs every measured job (float32 training, whose digits depend
-# on the CPU's kernels) as on another CPU, and it must pass with the outputs committed on the
-# contributor's: the proof that the site builds anywhere (gtt/runner.py, SIMULATED_CPUS).
-OTHER_CPU = "default"
+# `make test` checks the build with measured jobs run as on another CPU (support.OTHER_CPU).
 os.environ.setdefault(runner.MEASURED_AS_CPU, OTHER_CPU)
 
 
 @pytest.fixture(scope="session")
 def project() -> runner.Project:
     return PROJECT
-
-
-def mkdocs_build(config: Path, site_dir: Path, **env: str) -> subprocess.CompletedProcess:
-    """Run ``mkdocs build --strict`` for ``config`` into ``site_dir``; return the finished process."""
-    return checkout.build(config, site_dir, **env)
 
 
 @pytest.fixture(scope="session")

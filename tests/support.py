@@ -4,10 +4,31 @@ from __future__ import annotations
 
 import functools
 import json
+import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATED = ROOT / "docs" / "generated"
+# The build `make test` checks runs every measured job (float32 training, whose digits depend
+# on the CPU's kernels) as on another CPU, and it must pass with the outputs committed on the
+# contributor's: the proof that the site builds anywhere (gtt/runner.py, SIMULATED_CPUS).
+OTHER_CPU = "default"
+
+
+def _project():
+    from gtt import runner
+
+    return runner.Project(ROOT)
+
+
+PROJECT = _project()  # the project the tests check (gtt.runner reads no numpy or torch)
+
+
+def mkdocs_build(config: Path, site_dir: Path, **env: str) -> subprocess.CompletedProcess:
+    """Run ``mkdocs build --strict`` for ``config`` into ``site_dir``; return the finished process."""
+    from gtt import checkout
+
+    return checkout.build(config, site_dir, **env)
 
 
 def expected_output(rel: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT, ROOT
+from support import PROJECT, ROOT
 
 from gtt import runner
 

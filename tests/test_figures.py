@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import ROOT
+from support import ROOT
 
 GENERATED = ROOT / "docs" / "generated"
 MAX_BYTES = 200_000

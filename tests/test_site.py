@@ -8,8 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, mkdocs_build
-from support import copy_project
+from support import ROOT, copy_project, mkdocs_build
 
 from gtt import runner
 
@@ -80,7 +79,7 @@ def test_measured_outputs_hold_on_another_cpu(built_site):
     """The build ran every measured job as on another CPU (PyTorch's portable kernels instead
     of this machine's vectorised ones), and passed: their committed outputs, recorded on a
     contributor's machine, hold within their declared tolerances."""
-    from conftest import OTHER_CPU
+    from support import OTHER_CPU
 
     project = runner.Project(ROOT)
     manifest = runner.load_manifest(project)

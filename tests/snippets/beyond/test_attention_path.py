@@ -107,12 +107,6 @@ def test_page_output(found):
     assert "without position codes: 0.00  (below 1e-12, rounding only: True)" in text
 
 
-def test_plot_is_byte_stable(tmp_path, found):
-    ap.plot(found, str(tmp_path / "a.svg"))
-    ap.plot(found, str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
-
-
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [

@@ -8,7 +8,6 @@ from bptt_paths import (
     T,
     explicit_term,
     four_steps_back,
-    plot,
     recurrent_terms,
     total_from_direct,
 )
@@ -79,14 +78,6 @@ def test_note_004_sum_needs_the_direct_derivative():
     assert f"||dL/dh_1|| is {ratio:.2f} times too large" in expected_output("bptt/bptt_paths")
     assert ratio > 1.5
     assert np.allclose(wrong[-1], total[-1])  # only the last step, with no later paths, agrees
-
-
-def test_plot_is_byte_stable(tmp_path):
-    params, trace, target, _ = case("tanh")
-    norms = np.array([np.linalg.norm(term) for term in recurrent_terms(params, trace, target)])
-    plot({"tanh": norms}, 0.5, str(tmp_path / "a.svg"))
-    plot({"tanh": norms}, 0.5, str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
 
 
 def test_bad_input_gets_a_clear_error():

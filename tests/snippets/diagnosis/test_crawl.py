@@ -75,12 +75,3 @@ def test_solved_at_and_crawl_ratio():
     assert crawl.solved_at(fake([1.0] * 5 + [0.0] * 10)) == 14  # mean of 10 below 0.1
     monitor = fake([1.0] * 200, {0: [1e-3, 1.0], 50: [3e-3, 1.0], 90: [2e-3, 1.0], 150: [1, 1]})
     assert crawl.crawl_ratio(monitor) == pytest.approx(2e-3)  # probes before step 100 only
-
-
-def test_plot_is_byte_stable(tmp_path):
-    runs = [fake([1.0, 0.5, 0.2, 0.1]), fake([1.0, 2.0, float("nan")])]
-    runs[1].nonfinite_at = 2
-    grid = {run: runs for run in crawl.RUNS}
-    crawl.plot(grid, str(tmp_path / "a.svg"))
-    crawl.plot(grid, str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()

@@ -67,11 +67,3 @@ def test_page_output(values):
 def test_bad_length_is_rejected():
     with pytest.raises(ValueError, match="seq_len must be an integer >= 3"):
         mm.short_and_long(4, 2, torch.Generator())
-
-
-def test_plot_is_byte_stable(tmp_path):
-    curve = [{"step": s, "loss": 1.0 / (s + 1), "long": 1.0} for s in (0, 50, 100)]
-    curves = {T: [curve, curve] for T in mm.LENGTHS}
-    mm.plot(curves, str(tmp_path / "a.svg"))
-    mm.plot(curves, str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()

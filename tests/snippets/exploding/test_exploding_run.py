@@ -105,16 +105,6 @@ def test_model_init_scale_is_the_recurrent_singular_value():
     assert model.rnn.nonlinearity == "relu" and model.rnn.batch_first
 
 
-def test_plot_is_byte_stable(tmp_path):
-    outcomes = [
-        er.Outcome(lr, [er.train(lr=lr, steps=40, seed=s) for s in (0, 1)]) for lr in (0.1, 0.01)
-    ]
-    er.plot(outcomes, str(tmp_path / "a.svg"))
-    er.plot(outcomes, str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
-    assert (tmp_path / "a.svg").stat().st_size < 200_000
-
-
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [

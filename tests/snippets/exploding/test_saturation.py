@@ -64,12 +64,6 @@ def test_page_output():
         assert f"mean tanh' = {np.mean(1 - h**2):.4f}" in text
 
 
-def test_plot_is_byte_stable(tmp_path):
-    sat.plot(str(tmp_path / "a.svg"))
-    sat.plot(str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
-
-
 @pytest.mark.parametrize(
     ("call", "message"),
     [

@@ -54,14 +54,6 @@ def test_page_output_holds_the_same_numbers():
     assert "ρ = 1.1: a factor of 10 every 24.2 steps" in text
 
 
-def test_plot_writes_a_byte_stable_svg(tmp_path):
-    first, second = tmp_path / "a.svg", tmp_path / "b.svg"
-    nd.plot(str(first))
-    nd.plot(str(second))
-    assert first.read_bytes() == second.read_bytes()
-    assert b"<svg" in first.read_bytes()
-
-
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [

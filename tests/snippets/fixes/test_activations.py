@@ -6,7 +6,7 @@ import torch
 from support import generated_output, generated_values
 from torch import nn
 
-from rnnbook import recall, recall_runs
+from rnnbook import recall
 from rnnbook.gradients import cell_from_rnn, unroll
 
 
@@ -73,21 +73,3 @@ def test_in_training_tanh_solves_and_the_unbounded_ones_only_partly(table):
         assert float(table[activation][3].rstrip("%")) >= 90  # nearly every step clipped
         median = float(table[activation][4].split("median loss ")[1].rstrip(")"))
         assert median < 0.5  # partly learned, far below the baseline of 1
-
-
-def test_plot_is_byte_stable(tmp_path):
-    found = {
-        a: [
-            recall_runs.train(
-                recall_runs.LastState(
-                    recall_runs.Unrolled(ac.make_model(a)[0]), ac.make_model(a)[1]
-                ),
-                lr=0.01,
-                steps=20,
-            )
-        ]
-        for a in ac.CELLS
-    }
-    ac.plot(found, str(tmp_path / "a.svg"))
-    ac.plot(found, str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()

@@ -49,12 +49,5 @@ def test_clipping_cannot_change_the_share_of_the_early_steps(seed0):
     )
 
 
-def test_plot_is_byte_stable(tmp_path, seed0):
-    runs = {max_norm: [found] for max_norm, found in seed0.items()}
-    cv.plot(runs, str(tmp_path / "a.svg"))
-    cv.plot(runs, str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
-
-
 def test_the_protocol_is_recall_runs():
     assert cv.DISTANCE == rr.DISTANCE == 40

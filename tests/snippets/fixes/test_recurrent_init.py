@@ -72,9 +72,3 @@ def test_page_ratios_match_the_gradient_reach(values):
 def test_bad_scheme():
     with pytest.raises(ValueError, match="scheme must be one of"):
         ri.make_model("xavier")
-
-
-def test_plot_is_byte_stable(tmp_path):
-    ri.plot(str(tmp_path / "a.svg"))
-    ri.plot(str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()

@@ -5,7 +5,7 @@ import torch
 from support import generated_output, generated_values
 from torch import nn
 
-from rnnbook import recall, recall_runs
+from rnnbook import recall
 
 
 def test_without_skip_it_is_the_plain_tanh_rnn():
@@ -53,17 +53,3 @@ def test_table_rows():
     lines = generated_output("fixes/skip_rnn").splitlines()
     assert lines[1].startswith("plain RNN: R = ") and lines[2] == " | ".join(sr.HEADER)
     assert [line.split(" | ")[0] for line in lines[3:]] == [sr.name(s) for s in sr.TRAINED]
-
-
-def test_plot_is_byte_stable(tmp_path):
-    found = {
-        skip: [
-            recall_runs.train(
-                recall_runs.LastState(*sr.make_model(skip)), lr=0.1, clip=1.0, steps=20
-            )
-        ]
-        for skip in sr.TRAINED
-    }
-    sr.plot(found, str(tmp_path / "a.svg"))
-    sr.plot(found, str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()

@@ -43,13 +43,3 @@ def test_bad_arguments():
         tr.echo_accuracy(0, (2,))
     with pytest.raises(ValueError, match="delay must be a positive integer"):
         tr.echo_accuracy(4, (0,))
-
-
-def test_plot_is_byte_stable(tmp_path):
-    single = {
-        k2: {d: [0.5 + 0.01 * s for s in tr.SEEDS] for d in tr.delays_around(k2)}
-        for k2 in tr.TRUNCATIONS
-    }
-    tr.plot(single, str(tmp_path / "a.svg"))
-    tr.plot(single, str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()

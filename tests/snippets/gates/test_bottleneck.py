@@ -93,12 +93,6 @@ def test_page_values():
     assert "the last 39 bits, all exact" in text
 
 
-def test_plot_is_byte_stable(tmp_path, found):
-    bn.plot(found, str(tmp_path / "a.svg"))
-    bn.plot(found, str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
-
-
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [

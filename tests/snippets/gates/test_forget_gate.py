@@ -70,12 +70,6 @@ def test_page_output(found):
         assert f"sigmoid({bias}) = {f:.4f}: a factor e lost every {steps} steps" in text
 
 
-def test_plot_is_byte_stable(tmp_path, found):
-    fg.plot(found, str(tmp_path / "a.svg"))
-    fg.plot(found, str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
-
-
 def test_bad_input_gets_a_clear_error():
     lstm, readout = fg.make_lstm(None)
     x, y = fg.adding_inputs()

@@ -73,19 +73,6 @@ def test_profiles_at_initialisation_fall_geometrically():
         assert set(profile) == ({"h", "c"} if kind == "LSTM" else {"h"})
 
 
-def test_plot_is_byte_stable(tmp_path):
-    ones = {"h": torch.linspace(1e-6, 1.0, gp.T, dtype=torch.float64)}
-    run = {kind: {"init": ones, "trained": ones, "solved": True} for kind in gp.KINDS}
-    run["LSTM"] = {
-        "init": ones | {"c": ones["h"]},
-        "trained": ones | {"c": ones["h"]},
-        "solved": True,
-    }
-    gp.plot([run, run], str(tmp_path / "a.svg"))
-    gp.plot([run, run], str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
-
-
 def test_bad_input_gets_a_clear_error():
     with pytest.raises(ValueError, match="kind must be one of"):
         gp.make_model("elman")

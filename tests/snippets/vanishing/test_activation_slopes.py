@@ -52,12 +52,6 @@ def test_page_output():
     assert f"0.25^50 = {0.25**50:.3e}" in text
 
 
-def test_plot_is_byte_stable(tmp_path):
-    a.plot(str(tmp_path / "a.svg"))
-    a.plot(str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
-
-
 @pytest.mark.parametrize(
     ("args", "message"),
     [

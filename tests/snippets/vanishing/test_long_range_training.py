@@ -76,13 +76,6 @@ def test_task():
     assert y.pow(2).mean().item() == 1.0  # the baseline: answering 0 scores exactly 1
 
 
-def test_plot_is_byte_stable(tmp_path):
-    runs = {5: [[1.0 - 0.01 * i for i in range(40)]] * 2, 20: [[1.0] * 300, [1.0, math.nan]]}
-    lrt.plot(runs, str(tmp_path / "a.svg"))
-    lrt.plot(runs, str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
-
-
 def test_bad_input_gets_a_clear_error():
     with pytest.raises(ValueError, match="seq_len must be a positive integer"):
         lrt.remember_first_bit(4, 0, torch.Generator())

@@ -92,14 +92,6 @@ def test_page_output_and_values():
     assert values["mu_tanh_1"] < 0 < values["mu_tanh_2"]
 
 
-def test_plot_is_byte_stable(tmp_path):
-    products, probabilities = pg.product_distribution(pg.LOW, pg.HIGH, pg.FACTORS)
-    exponents = {0.5: -1.0, 1.0: -0.4, 2.0: 0.02}
-    pg.plot(products, probabilities, exponents, str(tmp_path / "a.svg"))
-    pg.plot(products, probabilities, exponents, str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
-
-
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [

@@ -70,12 +70,6 @@ def test_recurrent_matrix_has_every_singular_value_equal_to_the_scale():
         assert torch.allclose(s, torch.full_like(s, scale), rtol=1e-12)
 
 
-def test_plot_is_byte_stable(tmp_path, profiles):
-    psn.plot(profiles, str(tmp_path / "a.svg"))
-    psn.plot(profiles, str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
-
-
 @pytest.mark.parametrize(
     ("args", "message"), [(("softplus", 1.0), "activation must be"), (("tanh", 0.0), "scale must")]
 )

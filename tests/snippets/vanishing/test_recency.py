@@ -59,13 +59,6 @@ def test_default_init_range():
     assert all(np.abs(a).max() <= bound for _, a in p.items())
 
 
-def test_plot_is_byte_stable(tmp_path, influence):
-    _, _, first, latest = influence
-    rc.plot(first, latest, str(tmp_path / "a.svg"))
-    rc.plot(first, latest, str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
-
-
 def test_bad_input_gets_a_clear_error(influence):
     params = influence[0]
     with pytest.raises(ValueError, match="xs must have shape"):

@@ -96,12 +96,6 @@ def test_entries_below_one_do_not_bound_the_norm():
     assert np.abs(M).max() < 1 and np.linalg.norm(M, 2) == pytest.approx(32)
 
 
-def test_plot_is_byte_stable(tmp_path):
-    sb.plot(str(tmp_path / "a.svg"))
-    sb.plot(str(tmp_path / "b.svg"))
-    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
-
-
 @pytest.mark.parametrize(
     ("call", "message"),
     [
