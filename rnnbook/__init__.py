@@ -19,5 +19,7 @@ standard library, numpy, torch, matplotlib and this package, never each other.
     lyapunov            Lyapunov exponents of a recurrent map
     bptt_memory         what backpropagation through time keeps in memory
     explorer            the reference implementation of the explorer page
+    protocol            the experimental protocol: one 'solved', fair arms, chosen rates
+    stats               exact intervals and tests: what a count of seeds can decide
     report              numbers as the pages write them (median and range, powers of ten)
 """

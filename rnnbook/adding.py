@@ -76,5 +76,4 @@ def one_value_mse() -> Fraction:
 
 # --8<-- [end:baselines]
 
-SOLVED_FRACTION = 0.05  # "solved": test MSE below 5% of the constant predictor's
 EXAMPLE_SEED, CHECK_SEED, CHECK_SIZE, CHECK_LENGTH = 0, 1, 100_000, 100

@@ -25,7 +25,6 @@ import numpy as np
 import torch
 
 from rnnbook.benchmark import (
-    SOLVED_FRACTION,
     Run,
     Settings,
     Task,
@@ -33,6 +32,7 @@ from rnnbook.benchmark import (
     test_set,
 )
 from rnnbook.models import LABELS
+from rnnbook.protocol import SOLVED_FRACTION
 
 Y_LIMITS = {"adding": (1e-5, 1.0), "copy": (1e-3, 3.0)}  # shared by a task's figures
 

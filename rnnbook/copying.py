@@ -85,7 +85,6 @@ def cross_entropy(log_p: np.ndarray, targets: np.ndarray) -> float:
 
 # --8<-- [end:baseline]
 
-SOLVED_FRACTION = 0.05  # "solved": cross-entropy below 5% of the memoryless baseline
 LENGTHS = (20, 50, 100)
 CHECK_SEED, CHECK_SIZE = 1, 10_000
 

@@ -24,12 +24,15 @@ import torch
 from torch import nn
 
 from rnnbook.gradients import cell_from_rnn, per_step_grad_norms, unroll
+from rnnbook.protocol import solved_threshold
 
 DISTANCES = (5, 10, 20)  # sequence lengths T that are trained
 RATIO_ONLY = (40,)  # lengths at which only R at initialisation is measured
 SEEDS = (0, 1, 2, 3, 4)
 STEPS, BATCH, HIDDEN, LR = 300, 32, 32, 0.1
-SOLVED_LOSS, SMOOTH = 0.05, 10  # solved: mean loss of the last SMOOTH steps below this
+MEMORYLESS = 1.0  # the loss of answering 0, the best guess that ignores the sequence
+SOLVED_LOSS = solved_threshold(MEMORYLESS)  # the site's one 'solved' (rnnbook.protocol)
+SMOOTH = 10  # solved: the mean training loss of the last SMOOTH steps below SOLVED_LOSS
 
 
 # --8<-- [start:task]

@@ -10,11 +10,11 @@ from rnnbook.adding import (
     CHECK_SEED,
     CHECK_SIZE,
     EXAMPLE_SEED,
-    SOLVED_FRACTION,
     adding_batch,
     constant_baseline_mse,
     one_value_mse,
 )
+from rnnbook.protocol import SOLVED_FRACTION
 
 if __name__ == "__main__":
     x, y = adding_batch(np.random.default_rng(EXAMPLE_SEED), batch=1, length=10)

@@ -10,8 +10,8 @@ from rnnbook.benchmark import (
     AT_BASELINE_FRACTION,
     COPY,
     COPY_SETTINGS,
-    SOLVED_FRACTION,
 )
+from rnnbook.protocol import SOLVED_FRACTION
 
 if __name__ == "__main__":
     print("L is a run's test loss when it stopped, B the memoryless baseline of its T:")

@@ -10,13 +10,13 @@ from rnnbook.copying import (
     CHECK_SEED,
     CHECK_SIZE,
     LENGTHS,
-    SOLVED_FRACTION,
     copy_tokens,
     cross_entropy,
     memoryless_baseline,
     memoryless_log_probs,
     show,
 )
+from rnnbook.protocol import SOLVED_FRACTION
 
 if __name__ == "__main__":
     inputs, targets = copy_tokens(np.random.default_rng(0), batch=1, delay=5)

@@ -29,7 +29,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnnbook.adding import SOLVED_FRACTION, adding_batch, constant_baseline_mse
+from rnnbook.adding import adding_batch, constant_baseline_mse
+from rnnbook.protocol import SOLVED_FRACTION
 
 HIDDEN, BATCH, LENGTH, LR = 16, 32, 50, 0.03
 BUDGET, EVAL_EVERY, TEST_SIZE, TEST_SEED = 600, 25, 256, 12345

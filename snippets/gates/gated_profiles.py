@@ -23,9 +23,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnnbook.adding import SOLVED_FRACTION, adding_batch, constant_baseline_mse
+from rnnbook.adding import adding_batch, constant_baseline_mse
 from rnnbook.cells import GRUByHand, LSTMByHand, gate_slices, lstm_step, unroll_lstm
 from rnnbook.gradients import cell_from_rnn, per_step_grad_norms, unroll
+from rnnbook.protocol import SOLVED_FRACTION
 from rnnbook.report import median_range
 
 T, HIDDEN, BATCH, LR = 20, 32, 32, 3e-2
