@@ -139,7 +139,7 @@ def test_one_definition_of_solved():
     from rnnbook import benchmark, recall
 
     assert benchmark.SOLVED_FRACTION is protocol.SOLVED_FRACTION
-    assert recall.SOLVED_LOSS == protocol.solved_threshold(recall.MEMORYLESS)
+    assert protocol.solved_threshold(recall.MEMORYLESS) == recall.SOLVED_LOSS
     # The benchmark, chrono, gates and vanishing pages take their threshold from here.
     assert not {"rnnbook/adding.py", "rnnbook/benchmark.py", "rnnbook/recall.py"} & {
         t.split(":")[0] for t in own_thresholds()
