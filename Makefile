@@ -2,6 +2,7 @@
 #   make serve   serve with live reload on http://127.0.0.1:8000 (outputs fill in as they finish)
 #   make test    every check: ruff, the snippet tests, the site build, the browser suite
 #   make build   strict build into site/
+#   make check NAME=x   run one snippet (x.py) and its test module: the loop while writing one
 #   make regen   re-run every snippet and rewrite tests/expected/ on purpose (prints the diff)
 #   make bench   build-time and gradient-measurement benchmarks, report in docs/generated/
 #   make clean   remove generated output (keeps .venv)
@@ -17,7 +18,7 @@ TORCH_LINKS ?=
 # The stamp's name carries the lock file's hash: a changed lock reinstalls, an unchanged one is a no-op.
 STAMP  := $(VENV)/.installed-$(shell sha256sum $(LOCK) | cut -c1-16)
 
-.PHONY: serve build test regen bench clean venv browser
+.PHONY: serve build test check regen bench clean venv browser
 
 venv: $(STAMP)
 
@@ -46,6 +47,14 @@ test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# One job and the tests that read it, e.g. `make check NAME=norm_decay`.
+check: $(STAMP)
+	@test -n "$(NAME)" || { echo "make check: name the snippet or lab, e.g. make check NAME=norm_decay" >&2; exit 2; }
+	@ls tests/snippets/*/test_$(NAME).py >/dev/null 2>&1 || { \
+		echo "make check: no test module tests/snippets/<chapter>/test_$(NAME).py for NAME=$(NAME)" >&2; exit 2; }
+	$(BIN)/python -m gtt.runner --only $(NAME)
+	$(BIN)/python -m pytest -q tests/snippets/*/test_$(NAME).py
 
 regen: $(STAMP)
 	$(BIN)/python -m gtt.runner --regen
