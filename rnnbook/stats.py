@@ -6,8 +6,8 @@ counts, the exact Mann–Whitney (rank-sum) test for two samples of a continuous
 (final loss, accuracy). Every probability here is computed in exact rational arithmetic,
 so it is the same on every machine; the prose helpers turn it into the words a page uses.
 
-With five seeds per arm only 5/5 against 0/5 (p = 0.008) and 4/5 against 0/5 (p = 0.048)
-reach p < 0.05 in Fisher's test; :func:`counts_differ` says which side of that line a pair
+With five seeds per arm only 5/5 against 0/5 (p = 0.008), 4/5 against 0/5 and 5/5 against
+1/5 (p = 0.048 each) reach p < 0.05 in Fisher's test; :func:`counts_differ` says which side of that line a pair
 of counts is on, and :func:`count_phrase` / :func:`comparison_phrase` write it.
 
 Taught in docs/protocol.md; run by snippets/protocol/five_seeds.py.
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 LEVEL = 0.95  # the confidence level of every interval on the site
-ALPHA = 0.05  # a difference is stated only when its test gives p below this
+ALPHA = Fraction(1, 20)  # a difference is stated only when p < 1/20 (exact: p = 0.05 is not)
 
 
 def _check_count(k: object, n: object, name: str = "k") -> tuple[int, int]:
@@ -73,6 +73,8 @@ def fisher_exact(k1: int, n1: int, k2: int, n2: int) -> Fraction:
     Conditional on the total number of successes, the count in the first arm is
     hypergeometric; p sums the probabilities of every table no more likely than the one
     observed (the usual two-sided rule, as in R's fisher.test and SciPy's fisher_exact).
+    The test is conservative: with few seeds its false-positive rate is well below 5%
+    (docs/protocol.md computes it).
     """
     k1, n1 = _check_count(k1, n1, "k1")
     k2, n2 = _check_count(k2, n2, "k2")
@@ -102,15 +104,16 @@ def _midranks(values: Sequence[float]) -> list[Fraction]:
 
 
 def _check_sample(xs: Sequence[float], name: str) -> list[float]:
-    """xs as a list of finite floats, at least one; a clear error otherwise."""
+    """xs as a list of floats, at least one, no NaN; a clear error otherwise. An infinite
+    loss (a run that diverged) is allowed: it ranks worst, it is not dropped."""
     if isinstance(xs, (str, bytes)):
         raise TypeError(f"{name} must be a sequence of numbers, got {type(xs).__name__}")
     out = []
     for v in xs:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise TypeError(f"{name} must hold numbers, got {type(v).__name__} {v!r}")
-        if not math.isfinite(v):
-            raise ValueError(f"{name} must hold finite numbers, got {v!r}")
+        if math.isnan(v):
+            raise ValueError(f"{name} must not hold NaN (rank a diverged run as inf), got {v!r}")
         out.append(float(v))
     if not out:
         raise ValueError(f"{name} must hold at least one number")
@@ -122,7 +125,10 @@ def rank_sum_exact(xs: Sequence[float], ys: Sequence[float]) -> Fraction:
 
     Under the null every split of the pooled midranks into groups of len(xs) and len(ys) is
     equally likely; p is the share of splits whose rank sum lies at least as far from its
-    mean as the observed one. Counted exactly by dynamic programming over the splits.
+    mean as the observed one (with ties this differs from doubling the smaller one-sided p,
+    and from SciPy's method="exact", which ignores ties). Counted exactly by dynamic
+    programming over the splits. It tests whether one arm's values tend to be lower than
+    the other's (P(X < Y) against 1/2), not whether their medians differ.
     """
     a, b = _check_sample(xs, "xs"), _check_sample(ys, "ys")
     ranks = _midranks(a + b)
@@ -160,13 +166,20 @@ class Comparison:
 
 
 def p_format(p: float) -> str:
-    """A p-value as pages write it: '0.44', '0.048', '0.008', '2e-04', '1'."""
+    """A p-value as pages write it: '0.44', '0.048', '0.008', '2e-04', '1'.
+
+    Two decimals from 0.1 up, two significant digits below, one below 0.01; never rounded
+    onto a threshold it is not on: 0.0498 is '0.0498', not '0.05', and 0.00996 '0.0099'."""
     if not 0 <= p <= 1:
         raise ValueError(f"a p-value lies in [0, 1], got {p!r}")
     if p >= 0.995:
         return "1"
+    if 0.0495 <= p < 0.05:
+        return f"{p:.3g}"
     if p >= 0.01:
         return f"{p:.2g}" if p < 0.1 else f"{p:.2f}"
+    if 0.0095 <= p < 0.01:
+        return f"{p:.2g}"
     if p >= 0.001:
         return f"{p:.1g}"
     return f"{p:.0e}"
@@ -195,7 +208,7 @@ def comparison_phrase(k1: int, n1: int, k2: int, n2: int) -> str:
     text = f"{k1}/{n1} against {k2}/{n2} (Fisher {result.p_text()}"
     if result.decides:
         return text + ")"
-    seeds = f"{number_word(n1)} seeds a side" if n1 == n2 else "these seeds"
+    seeds = f"{number_word(n1)} seed{'s' if n1 > 1 else ''} a side" if n1 == n2 else "these seeds"
     return f"{text}; {seeds} cannot tell them apart)"
 
 

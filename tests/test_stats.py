@@ -78,6 +78,23 @@ def test_rank_sum_with_ties_matches_enumeration():
     assert stats.rank_sum_exact([1.0, 1.0], [1.0, 1.0]) == 1
 
 
+def test_a_diverged_run_ranks_worst_and_nan_is_refused():
+    inf = float("inf")
+    assert stats.rank_sum_exact([1.0, 2.0, inf], [3.0, 4.0, 5.0]) == stats.rank_sum_exact(
+        [1.0, 2.0, 6.0], [3.0, 4.0, 5.0]
+    )
+
+
+def test_p_exactly_one_twentieth_does_not_decide():
+    # 2/4 against 0/12 gives p = 1/20 exactly: not below 0.05, so no difference is stated.
+    assert stats.fisher_exact(2, 4, 0, 12) == Fraction(1, 20)
+    assert not stats.counts_differ(2, 4, 0, 12).decides
+    assert "cannot tell them apart" in stats.comparison_phrase(2, 4, 0, 12)
+    assert stats.comparison_phrase(0, 1, 1, 1).endswith(
+        "(Fisher p = 1; one seed a side cannot tell them apart)"
+    )
+
+
 def test_the_smallest_rank_sum_p_is_two_over_the_splits():
     assert stats.rank_sum_exact([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]) == Fraction(2, 252)
     assert stats.rank_sum_exact([1, 2, 3], [4, 5, 6]) == Fraction(1, 10)
@@ -119,7 +136,7 @@ def test_p_format(p, text):
         (lambda: stats.binomial_interval(True, 5), TypeError, "k must be an int"),
         (lambda: stats.binomial_interval(1, 5, level=1.5), ValueError, "level"),
         (lambda: stats.rank_sum_exact([], [1.0]), ValueError, "xs must hold at least one"),
-        (lambda: stats.rank_sum_exact([float("nan")], [1.0]), ValueError, "finite"),
+        (lambda: stats.rank_sum_exact([float("nan")], [1.0]), ValueError, "must not hold NaN"),
         (lambda: stats.rank_sum_exact("abc", [1.0]), TypeError, "sequence of numbers"),
         (lambda: stats.rank_sum_exact([1.0], [None]), TypeError, "ys must hold numbers"),
         (lambda: stats.p_format(1.5), ValueError, "p-value"),

@@ -105,6 +105,13 @@ if __name__ == "__main__":
         powers[(p1, p2)] = [power(n, p1, p2) for n in POWER_SEEDS]
         print(f"  {p1} vs {p2}" + "".join(f"{v:10.3f}" for v in powers[(p1, p2)]))
 
+    # Under the null (the same rate p in both arms) the rejection rate is at most its
+    # largest value over p: well below the nominal 5%, since the test is discrete.
+    null = max(power(SEEDS, q / 200, q / 200) for q in range(1, 200))
+    print(f"  same rate in both arms, {SEEDS} a side: p < 0.05 at most {null:.3f} of the time")
+    six = power(SEEDS + 1, 0.8, 0.3)
+    print(f"  0.8 vs 0.3 with {SEEDS + 1} a side: {six:.3f} (power is not monotone in n)")
+
     plot()
     low4, high4 = binomial_interval(4, SEEDS)
     low0, high0 = binomial_interval(0, SEEDS)
@@ -128,6 +135,8 @@ if __name__ == "__main__":
         },
         "power_09_01_5": f"{powers[(0.9, 0.1)][0]:.2f}",
         "power_06_03_20": f"{powers[(0.6, 0.3)][-1]:.2f}",
+        "null_max": f"{null:.3f}",
+        "power_08_03_6": f"{six:.2f}",
     }
     with open("five_seeds.json", "w", encoding="utf-8") as f:
         f.write(json.dumps(values, indent=1, ensure_ascii=False) + "\n")

@@ -49,3 +49,11 @@ def test_power_grows_with_seeds():
 def test_bad_input_is_named(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_the_test_is_conservative_and_its_power_saw_toothed():
+    v = generated_values("protocol/five_seeds")
+    # The null rejection rate peaks near p = 1/2 (by symmetry of the two arms' margins).
+    assert fs.power(5, 0.5, 0.5) == pytest.approx(float(v["null_max"]), abs=5e-4)
+    assert 0.0 < float(v["null_max"]) < 0.05
+    assert float(v["power_08_03_6"]) < float(v["power_08_03_5"])
