@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import difflib
 import functools
 import hashlib
@@ -39,7 +40,7 @@ import io
 import json
 import os
 import platform
-import signal
+import select
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,7 @@ from importlib import metadata
 from pathlib import Path
 
 from gtt import compare as compare_text
+from gtt import processes
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE_VERSION = "1"
@@ -415,6 +417,7 @@ def run_env(
         OMP_NUM_THREADS=str(threads),
         MKL_NUM_THREADS=str(threads),
         TQDM_DISABLE="1",
+        PYTHONBREAKPOINT="0",  # a breakpoint() left in a snippet is a no-op, not a prompt
     )
     return env
 
@@ -441,7 +444,15 @@ def use_preload() -> bool:
 
 
 class Preloaded:
-    """One ``gtt/preload.py`` server per run, started when the first snippet needs it."""
+    """One ``gtt/preload.py`` server per run, started when the first snippet needs it.
+
+    Every wait on it is bounded: a server that does not answer a request within the job's
+    timeout (plus START_TIMEOUT if the request started it: it imports torch first) is
+    killed, the next job starts a new one, and the job fails. The job's own timeout
+    starts with the reply."""
+
+    SERVER = Path(__file__).with_name("preload.py")
+    START_TIMEOUT = 120.0
 
     def __init__(self, project: Project, cpu: dict[str, str] | None = None):
         self.project, self.cpu = project, cpu or {}
@@ -451,7 +462,7 @@ class Preloaded:
     def start(self) -> subprocess.Popen:
         if self.proc is None:  # the CPU settings must be set before torch is imported
             self.proc = subprocess.Popen(
-                [sys.executable, str(Path(__file__).with_name("preload.py"))],
+                [sys.executable, str(self.SERVER)],
                 cwd=self.project.root,
                 env=run_env(self.project, cpu=self.cpu),
                 stdin=subprocess.PIPE,
@@ -465,10 +476,21 @@ class Preloaded:
             files = {key: os.path.join(io_dir, key) for key in ("stdout", "stderr", "status")}
             request = {"script": str(script), "cwd": str(workdir), **files}
             with self.lock:
+                starting = self.proc is None
                 proc = self.start()
-                proc.stdin.write((json.dumps(request) + "\n").encode())
-                proc.stdin.flush()
-                reply = proc.stdout.readline()
+                wait = timeout + (self.START_TIMEOUT if starting else 0.0)
+                try:
+                    proc.stdin.write((json.dumps(request) + "\n").encode())
+                    proc.stdin.flush()
+                except BrokenPipeError:
+                    pass  # it stopped: the reply below is empty
+                reply = self._reply(proc, time.monotonic() + wait)
+                if reply is None:
+                    self._kill()
+                    raise RunnerError(
+                        f"the snippet server (gtt/preload.py) did not answer within "
+                        f"{wait:.0f} s; try GTT_PRELOAD=0"
+                    )
             if not reply:
                 raise RunnerError("the snippet server (gtt/preload.py) stopped; try GTT_PRELOAD=0")
             pid = json.loads(reply)["pid"]
@@ -478,8 +500,8 @@ class Preloaded:
                 if proc.poll() is not None:
                     raise RunnerError("the snippet server (gtt/preload.py) died; try GTT_PRELOAD=0")
                 if time.monotonic() > deadline:
-                    os.kill(pid, signal.SIGKILL)
-                    while not status.exists():
+                    processes.end_group(pid)  # the server reaps it and writes its status
+                    while not status.exists() and proc.poll() is None:
                         time.sleep(0.02)
                     break
                 time.sleep(0.02)
@@ -487,10 +509,41 @@ class Preloaded:
                 code = int(status.read_text())
             return code, Path(files["stdout"]).read_bytes(), Path(files["stderr"]).read_bytes()
 
+    @staticmethod
+    def _reply(proc: subprocess.Popen, deadline: float) -> bytes | None:
+        """The server's one-line reply; b"" if it closed its end, None if none by ``deadline``.
+
+        Not ``readline()``: that blocks for as long as a stuck server stays stuck."""
+        fd, line = proc.stdout.fileno(), b""
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return None
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return b""
+            line += chunk
+        return line
+
+    def _kill(self) -> None:
+        """Stop a server that no longer answers; the next request starts a fresh one."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            for pipe in (self.proc.stdin, self.proc.stdout):
+                with contextlib.suppress(OSError):
+                    pipe.close()
+            self.proc = None
+
     def close(self) -> None:
         if self.proc is not None:
-            self.proc.stdin.close()
-            self.proc.wait(timeout=60)
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self._kill()
+                return
             self.proc.stdout.close()
 
 
@@ -510,7 +563,10 @@ def execute(
             (workdir / name).write_bytes(data)
         script = workdir / job.source.name
     if job.kind == "snippet" and preloaded is not None:
-        code, stdout, stderr = preloaded.run(script, workdir, timeout)
+        try:
+            code, stdout, stderr = preloaded.run(script, workdir, timeout)
+        except RunnerError as exc:  # the server, not the snippet: still this job's failure
+            return b"", [f"{job.rel}: {exc}"]
         if code is None:
             return b"", [f"{job.rel}: timed out after {timeout:.0f} s"]
         if code != 0:
@@ -529,18 +585,15 @@ def execute(
         ]
         env["PYTHONPATH"] = str(job.project.root)  # for gtt.labs; labs import no snippet
         env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures inline
-    try:
-        proc = subprocess.run(
-            cmd, cwd=workdir, env=env, capture_output=True, timeout=timeout, check=False
-        )
-    except subprocess.TimeoutExpired:
+    code, stdout, stderr = processes.run(cmd, workdir, env, timeout)
+    if code is None:
         return b"", [f"{job.rel}: timed out after {timeout:.0f} s"]
-    if proc.returncode != 0:
-        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-25:]
-        return b"", [f"{job.rel}: exited with status {proc.returncode}\n" + "\n".join(tail)]
+    if code != 0:
+        tail = stderr.decode("utf-8", "replace").strip().splitlines()[-25:]
+        return b"", [f"{job.rel}: exited with status {code}\n" + "\n".join(tail)]
     if job.kind == "lab":
         return b"", []
-    return proc.stdout, []
+    return stdout, []
 
 
 def collect(

@@ -1,0 +1,120 @@
+"""Faults planted in a tiny project: the build ends within its timeout, fails naming the
+file, or the fault is prevented. (The warm server's own faults: tests/test_preload.py.)"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from gtt import runner
+
+
+def make_project(root: Path, snippets: dict[str, str]) -> runner.Project:
+    """A project in ``root`` holding the given snippets (path -> source) and the real style."""
+    project = runner.Project(root)
+    (root / "gtt").mkdir(parents=True)
+    shutil.copy(runner.Project().style, project.style)
+    for rel, source in snippets.items():
+        path = project.snippets / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source), encoding="utf-8")
+    return project
+
+
+@pytest.fixture(autouse=True)
+def fresh_interpreters(monkeypatch):
+    """The GTT_PRELOAD=0 path, which every lab also takes; the warm one where named."""
+    monkeypatch.setenv("GTT_PRELOAD", "0")
+    monkeypatch.delenv(runner.MEASURED_AS_CPU, raising=False)
+
+
+def failure_of(project: runner.Project, limit: float, **kwargs) -> str:
+    """The message of a run that must fail, and within ``limit`` seconds."""
+    start = time.monotonic()
+    with pytest.raises(runner.RunnerError) as failure:
+        runner.run(project, log=lambda _: None, jobs=2, **kwargs)
+    assert time.monotonic() - start < limit
+    return str(failure.value)
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie waiting for its reaper counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+# --------------------------------------------------------------------------- every run ends
+
+
+def test_input_gets_end_of_file_and_breakpoint_is_a_no_op(tmp_path):
+    project = make_project(
+        tmp_path,
+        {
+            "ch/asks.py": "name = input('your name? ')\nprint(name)\n",
+            "ch/debugs.py": "breakpoint()\nprint('went on')\n",
+        },
+    )
+    message = failure_of(project, 20, regen=True, timeout=10)
+    assert "snippets/ch/asks.py: exited with status 1" in message
+    assert "EOFError" in message
+    assert "debugs" not in message
+    assert (project.generated / "ch" / "debugs.txt").read_text() == "went on\n"
+
+
+SPAWNER = """
+import subprocess, time
+child = subprocess.Popen(["sleep", "1000"])
+open({pid_file!r}, "w").write(str(child.pid))
+time.sleep({wait})
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="process groups are POSIX")
+@pytest.mark.parametrize("wait", [1000, 0])
+def test_what_a_snippet_started_ends_with_it(tmp_path, wait):
+    """Planted: a snippet that starts ``sleep 1000`` and then sleeps itself (killed at its
+    timeout) or returns at once (which must not wait for the sleeper). No survivor."""
+    pid_file = tmp_path / "sleeper.pid"
+    project = make_project(
+        tmp_path / "p", {"ch/spawner.py": SPAWNER.format(pid_file=str(pid_file), wait=wait)}
+    )
+    if wait:
+        assert "snippets/ch/spawner.py: timed out after 2 s" in failure_of(project, 15, timeout=2)
+    else:
+        start = time.monotonic()
+        runner.run(project, log=lambda _: None, regen=True, timeout=30)
+        assert time.monotonic() - start < 15
+    sleeper = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while alive(sleeper):
+        assert time.monotonic() < deadline, f"sleep 1000 (pid {sleeper}) survived its snippet"
+        time.sleep(0.02)
+
+
+MUTE_SERVER = """
+import sys, time
+sys.stdin.readline()
+time.sleep(1000)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the warm server is Linux only")
+def test_a_warm_server_that_does_not_answer_fails_the_job_in_time(tmp_path, monkeypatch):
+    """Planted: a server that reads the request and never replies (the runner read its
+    reply with readline(), which waited forever)."""
+    server = tmp_path / "mute.py"
+    server.write_text(MUTE_SERVER, encoding="utf-8")
+    monkeypatch.setattr(runner.Preloaded, "SERVER", server)
+    monkeypatch.setattr(runner.Preloaded, "START_TIMEOUT", 0.0)
+    monkeypatch.setenv("GTT_PRELOAD", "1")
+    project = make_project(tmp_path / "p", {"ch/hello.py": "print(1)\n"})
+    message = failure_of(project, 15, regen=True, timeout=2)
+    assert "snippets/ch/hello.py: the snippet server (gtt/preload.py) did not answer" in message
