@@ -54,12 +54,11 @@ from importlib import metadata
 from pathlib import Path
 
 from gtt import compare as compare_text
-from gtt import processes
+from gtt import limits, processes
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE_VERSION = "1"
 LIBRARIES = ("numpy", "torch", "matplotlib", "nbclient", "ipykernel", "jupytext")
-DEFAULT_TIMEOUT = 600.0
 MANIFEST = ".runner-cache.json"
 TIMINGS = "_runner"
 # Settings that change which CPU kernels run, and so the last digits of a result: part of
@@ -568,7 +567,7 @@ def execute(
         except RunnerError as exc:  # the server, not the snippet: still this job's failure
             return b"", [f"{job.rel}: {exc}"]
         if code is None:
-            return b"", [f"{job.rel}: timed out after {timeout:.0f} s"]
+            return b"", [f"{job.rel}: timed out after {timeout:.0f} s ({limits.MORE_TIME})"]
         if code != 0:
             tail = stderr.decode("utf-8", "replace").strip().splitlines()[-25:]
             return b"", [f"{job.rel}: exited with status {code}\n" + "\n".join(tail)]
@@ -587,7 +586,7 @@ def execute(
         env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures inline
     code, stdout, stderr = processes.run(cmd, workdir, env, timeout)
     if code is None:
-        return b"", [f"{job.rel}: timed out after {timeout:.0f} s"]
+        return b"", [f"{job.rel}: timed out after {timeout:.0f} s ({limits.MORE_TIME})"]
     if code != 0:
         tail = stderr.decode("utf-8", "replace").strip().splitlines()[-25:]
         return b"", [f"{job.rel}: exited with status {code}\n" + "\n".join(tail)]
@@ -824,7 +823,7 @@ def run(
     force: bool = False,
     jobs: int | None = None,
     only: Iterable[str] = (),
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
     log: Callable[[str], None] = print,
     strict: bool = True,
     quick_first: bool = False,
@@ -833,7 +832,9 @@ def run(
     """Bring docs/generated/ up to date; raise RunnerError listing every failure.
 
     With ``strict=False`` nothing is raised: the results carry the problems (``mkdocs
-    serve`` shows them on the pages). ``on_result`` is called as each job finishes."""
+    serve`` shows them on the pages). ``on_result`` is called as each job finishes.
+    ``timeout`` (else ``GTT_TIMEOUT``) is one limit for every job; without either each
+    job gets its own, from its last recorded time (gtt/limits.py)."""
     all_jobs = discover(project)
     wanted = set(only)
     unknown = wanted - {j.name for j in all_jobs}
@@ -843,6 +844,13 @@ def run(
     modules = {j.name: j.source for j in all_jobs if j.kind == "snippet"}
     versions = library_versions()
     manifest = load_manifest(project)
+    try:
+        fixed = timeout if timeout is not None else limits.fixed_timeout()
+    except limits.LimitError as exc:
+        raise RunnerError(str(exc)) from None
+    timeouts = {
+        j.rel: limits.timeout_for(manifest.get(j.rel, {}).get("seconds"), fixed) for j in selected
+    }
     workers = jobs or default_jobs()
     measured_cpu = measured_as_cpu()
     cpus = {j.rel: measured_cpu if measured_cpu and measured(j) else None for j in selected}
@@ -872,17 +880,18 @@ def run(
         )
 
     def one(job: Job) -> Result:
-        result, entry = run_job(
-            job,
-            keys[job.rel],
-            manifest.get(job.rel),
-            regen,
-            force,
-            timeout,
-            preloaded.get("other" if cpus[job.rel] else "native"),
-            bundles.get(job.rel),
-            cpus[job.rel],
-        )
+        with progress.job(job.rel):
+            result, entry = run_job(
+                job,
+                keys[job.rel],
+                manifest.get(job.rel),
+                regen,
+                force,
+                timeouts[job.rel],
+                preloaded.get("other" if cpus[job.rel] else "native"),
+                bundles.get(job.rel),
+                cpus[job.rel],
+            )
         with lock:
             if entry is not None:
                 manifest[job.rel] = entry
@@ -896,7 +905,7 @@ def run(
 
     order = schedule(selected, manifest, quick_first)
     try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        with limits.Progress(log) as progress, ThreadPoolExecutor(max_workers=workers) as pool:
             done = dict(zip([j.rel for j in order], pool.map(one, order), strict=True))
     finally:
         for server in preloaded.values():
@@ -937,7 +946,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="ignore the cache, re-run everything")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
     parser.add_argument("--only", nargs="*", default=(), help="run just these snippet/lab names")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per job")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds every job may run (default: GTT_TIMEOUT, else max(60, 5 x its last "
+        "run time), 600 for a job never run)",
+    )
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout (default: this one)")
     parser.add_argument(
         "--as-cpu",
@@ -947,6 +962,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if args.timeout is not None and not args.timeout > 0:
+        parser.error("--timeout must be a positive number of seconds")
     if args.as_cpu:
         os.environ.update(SIMULATED_CPUS[args.as_cpu])
     try:

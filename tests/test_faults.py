@@ -3,6 +3,7 @@ file, or the fault is prevented. (The warm server's own faults: tests/test_prelo
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import textwrap
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gtt import runner
+from gtt import limits, runner
 
 
 def make_project(root: Path, snippets: dict[str, str]) -> runner.Project:
@@ -118,3 +119,46 @@ def test_a_warm_server_that_does_not_answer_fails_the_job_in_time(tmp_path, monk
     project = make_project(tmp_path / "p", {"ch/hello.py": "print(1)\n"})
     message = failure_of(project, 15, regen=True, timeout=2)
     assert "snippets/ch/hello.py: the snippet server (gtt/preload.py) did not answer" in message
+
+
+# --------------------------------------------------------------------------- timeouts
+
+
+def test_a_job_timeout_follows_its_recorded_time():
+    assert limits.timeout_for(None) == limits.FIRST_TIMEOUT
+    assert limits.timeout_for(2.0) == limits.MIN_TIMEOUT
+    assert limits.timeout_for(100.0) == 500.0
+    assert limits.timeout_for(100.0, fixed=30.0) == 30.0
+
+
+def test_a_job_that_became_slow_is_stopped_at_five_times_its_last_run(tmp_path, monkeypatch):
+    """Planted: a quick snippet, recorded, then edited into one that sleeps."""
+    project = make_project(tmp_path, {"ch/quick.py": "print(1)\n"})
+    runner.run(project, log=lambda _: None, regen=True)
+    monkeypatch.setattr(limits, "MIN_TIMEOUT", 1.0)
+    (project.snippets / "ch" / "quick.py").write_text("import time\ntime.sleep(60)\n")
+    message = failure_of(project, 15)
+    assert "snippets/ch/quick.py: timed out after 1 s" in message
+    assert "make build TIMEOUT=" in message
+
+
+def test_gtt_timeout_sets_one_limit_and_a_bad_one_is_refused(tmp_path, monkeypatch):
+    project = make_project(tmp_path, {"ch/slow.py": "import time\ntime.sleep(60)\n"})
+    monkeypatch.setenv(limits.TIMEOUT_VARIABLE, "1")
+    assert "snippets/ch/slow.py: timed out after 1 s" in failure_of(project, 15)
+    monkeypatch.setenv(limits.TIMEOUT_VARIABLE, "soon")
+    with pytest.raises(runner.RunnerError, match="GTT_TIMEOUT must be a positive number"):
+        runner.run(project, log=lambda _: None)
+
+
+def test_a_long_job_says_it_is_still_running(tmp_path, monkeypatch):
+    monkeypatch.setattr(limits, "PROGRESS_EVERY", 0.5)
+    project = make_project(tmp_path, {"ch/slow.py": "import time\ntime.sleep(1.4)\nprint(1)\n"})
+    lines: list[str] = []
+    runner.run(project, log=lines.append, regen=True)
+    still = [
+        n for n, line in enumerate(lines) if re.fullmatch(r"still running (\S+) \(\d+ s\)", line)
+    ]
+    assert still and all("snippets/ch/slow.py" in lines[n] for n in still)
+    ran = next(n for n, line in enumerate(lines) if "ran  snippets/ch/slow.py" in line)
+    assert max(still) < ran
