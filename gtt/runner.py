@@ -60,6 +60,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE_VERSION = "1"
 LIBRARIES = ("numpy", "torch", "matplotlib", "nbclient", "ipykernel", "jupytext")
 MANIFEST = ".runner-cache.json"
+MANIFEST_REL = f"docs/generated/{MANIFEST}"
 TIMINGS = "_runner"
 # Settings that change which CPU kernels run, and so the last digits of a result: part of
 # the cache key, so a build under another (simulated) CPU really re-runs.
@@ -240,7 +241,8 @@ def local_imports(source: Path, modules: dict[str, Path]) -> set[Path]:
     found: set[Path] = set()
     todo = [source]
     while todo:
-        tree = ast.parse(todo.pop().read_text(encoding="utf-8"))
+        path = todo.pop()
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
             names: Iterable[str] = ()
             if isinstance(node, ast.Import):
@@ -342,12 +344,37 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def load_manifest(project: Project) -> dict[str, dict]:
+def load_manifest(project: Project, log: Callable[[str], None] = print) -> dict[str, dict]:
+    """The cache index: job -> key, seconds, files. A damaged one is reported in one line
+    and what it cannot vouch for is re-run (the run writes a whole one again)."""
     path = project.generated / MANIFEST
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return {}
+    except (OSError, ValueError) as exc:  # cut short, not JSON, not UTF-8
+        log(f"runner: {MANIFEST_REL}: unreadable ({exc}); re-running every job")
+        return {}
+    if not isinstance(data, dict):
+        log(f"runner: {MANIFEST_REL}: not a JSON object; re-running every job")
+        return {}
+    damaged = sorted(rel for rel, entry in data.items() if not valid_entry(entry))
+    if damaged:
+        log(f"runner: {MANIFEST_REL}: damaged entries for {', '.join(damaged)}; re-running them")
+    return {rel: entry for rel, entry in data.items() if rel not in damaged}
+
+
+def valid_entry(entry: object) -> bool:
+    """An entry of the cache index as run_job() writes it."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+        return False
+    files, seconds = entry.get("files"), entry.get("seconds", 0.0)
+    return (
+        isinstance(files, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in files.items())
+        and isinstance(seconds, int | float)
+        and not isinstance(seconds, bool)
+    )
 
 
 def cache_hit(job: Job, key: str, entry: dict | None) -> bool:
@@ -626,6 +653,20 @@ def collect(
     return produced, problems
 
 
+def unreadable_problem(job: Job, exc: SyntaxError | ValueError) -> str:
+    """``snippets/ch/x.py, line 3: SyntaxError: ...`` (naming the imported file if it is
+    that one which does not parse), with the offending line."""
+    if not isinstance(exc, SyntaxError):
+        return f"{job.rel}: cannot be read as Python source: {exc}"
+    where = Path(exc.filename or job.source)
+    with contextlib.suppress(ValueError):
+        where = where.relative_to(job.project.root)
+    place = f"{where.as_posix()}, line {exc.lineno}"
+    head = place if where.as_posix() == job.rel else f"{job.rel}: imports {place}"
+    text = (exc.text or "").strip()
+    return f"{head}: SyntaxError: {exc.msg}" + (f"\n    {text}" if text else "")
+
+
 def measured(job: Job) -> bool:
     """True if the job's committed outputs declare tolerances: a measurement, whose digits
     depend on the CPU (float32 training), not an exact result."""
@@ -843,7 +884,7 @@ def run(
     selected = [j for j in all_jobs if not wanted or j.name in wanted]
     modules = {j.name: j.source for j in all_jobs if j.kind == "snippet"}
     versions = library_versions()
-    manifest = load_manifest(project)
+    manifest = load_manifest(project, log)
     try:
         fixed = timeout if timeout is not None else limits.fixed_timeout()
     except limits.LimitError as exc:
@@ -863,14 +904,17 @@ def run(
 
     # Keys first, in this thread: ast.parse is not thread-safe in CPython 3.11 (concurrent
     # calls can fail with "AST constructor recursion depth mismatch").
-    keys = {job.rel: cache_key(job, modules, versions, cpus[job.rel]) for job in selected}
     # Each bundle's files are read once, here: an editor saving a snippet during the run
-    # cannot make what ran differ from what is zipped and checked.
-    bundles = {
-        j.rel: {bundle_name(path): path.read_bytes() for path in bundle(j.source, modules)}
-        for j in selected
-        if j.kind == "snippet"
-    }
+    # cannot make what ran differ from what is zipped and checked. A job whose file (or a
+    # file it imports) does not parse fails here, reported with the others.
+    keys, bundles, unreadable = {}, {}, {}
+    for j in selected:
+        try:
+            keys[j.rel] = cache_key(j, modules, versions, cpus[j.rel])
+            if j.kind == "snippet":
+                bundles[j.rel] = {bundle_name(p): p.read_bytes() for p in bundle(j.source, modules)}
+        except (SyntaxError, ValueError) as exc:  # ValueError: null bytes, not UTF-8
+            unreadable[j.rel] = unreadable_problem(j, exc)
 
     def save_manifest() -> None:
         ordered = {j.rel: manifest[j.rel] for j in all_jobs if j.rel in manifest}
@@ -880,6 +924,12 @@ def run(
         )
 
     def one(job: Job) -> Result:
+        if job.rel in unreadable:
+            result = Result(job, "failed", problems=[unreadable[job.rel]])
+            log(f"failed  {job.rel}  (does not parse)")
+            if on_result is not None:
+                on_result(result)
+            return result
         with progress.job(job.rel):
             result, entry = run_job(
                 job,

@@ -3,6 +3,7 @@ file, or the fault is prevented. (The warm server's own faults: tests/test_prelo
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
@@ -162,3 +163,56 @@ def test_a_long_job_says_it_is_still_running(tmp_path, monkeypatch):
     assert still and all("snippets/ch/slow.py" in lines[n] for n in still)
     ran = next(n for n, line in enumerate(lines) if "ran  snippets/ch/slow.py" in line)
     assert max(still) < ran
+
+
+# --------------------------------------------------------------------------- errors that name the file
+
+
+def test_a_syntax_error_is_reported_with_the_other_failures(tmp_path):
+    """Planted: a snippet that does not parse, beside a crash and a drifted output. It
+    was a traceback out of the runner that hid the other two."""
+    project = make_project(
+        tmp_path,
+        {
+            "ch/broken.py": "x = 1\nprint((x)\n",
+            "ch/crash.py": "raise SystemExit('boom')\n",
+            "ch/drift.py": "print(2)\n",
+            "ch/uses_lib.py": "from rnnbook import bad\nprint(bad)\n",
+        },
+    )
+    (tmp_path / "rnnbook").mkdir()
+    (tmp_path / "rnnbook" / "__init__.py").write_text("")
+    (tmp_path / "rnnbook" / "bad.py").write_text("def f(:\n    pass\n")
+    (project.expected / "ch").mkdir(parents=True)
+    (project.expected / "ch" / "drift.txt").write_text("1\n")
+    message = failure_of(project, 30)
+    assert message.startswith("4 problem(s) in 4 job(s)")
+    assert (
+        "snippets/ch/broken.py, line 2: SyntaxError: '(' was never closed\n    print((x)" in message
+    )
+    assert "snippets/ch/uses_lib.py: imports rnnbook/bad.py, line 1: SyntaxError:" in message
+    assert "snippets/ch/crash.py: exited with status 1" in message
+    assert "snippets/ch/drift.py: output differs" in message
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: text[: len(text) // 2],  # cut short
+        lambda text: "[1, 2]",  # not an object
+        lambda text: text.replace('"files": {', '"files": [0], "was": {', 1),  # one bad entry
+    ],
+    ids=["truncated", "not-an-object", "bad-entry"],
+)
+def test_a_damaged_cache_index_is_named_and_its_jobs_rerun(tmp_path, damage):
+    project = make_project(tmp_path, {"ch/one.py": "print(1)\n", "ch/two.py": "print(2)\n"})
+    runner.run(project, log=lambda _: None, regen=True)
+    index = project.generated / runner.MANIFEST
+    index.write_text(damage(index.read_text()))
+    lines: list[str] = []
+    results = runner.run(project, log=lines.append)
+    reports = [line for line in lines if runner.MANIFEST_REL in line]
+    assert len(reports) == 1 and "re-running" in reports[0], lines
+    assert "ran" in {r.status for r in results}
+    assert json.loads(index.read_text()).keys() == {"snippets/ch/one.py", "snippets/ch/two.py"}
+    assert {r.status for r in runner.run(project, log=lambda _: None)} == {"cached"}
