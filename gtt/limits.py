@@ -1,8 +1,12 @@
-"""How long a job may run, and the line a long job prints while it runs.
+"""How long a job may run, how much it may write, and the line a long job prints.
 
 A job's timeout is ``max(MIN_TIMEOUT, TIMEOUT_FACTOR x its last recorded time)``, or
 ``FIRST_TIMEOUT`` for a job never timed; ``--timeout``, or ``GTT_TIMEOUT`` (which ``make
 build TIMEOUT=...`` sets), gives every job one fixed limit instead.
+
+A job's outputs (its stdout and the files it writes) may total MAX_OUTPUT_BYTES: they
+are copied into docs/generated/ and the site, and a runaway loop writing a log or a
+figure with millions of points should fail the build, not fill the disk or the page.
 """
 
 from __future__ import annotations
@@ -12,13 +16,40 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 MIN_TIMEOUT = 60.0
 TIMEOUT_FACTOR = 5.0
 FIRST_TIMEOUT = 600.0  # a job with no recorded time (new, or never passed)
 TIMEOUT_VARIABLE = "GTT_TIMEOUT"
 MORE_TIME = "allow more with --timeout SECONDS or make build TIMEOUT=SECONDS"
+MAX_OUTPUT_BYTES = 20_000_000
 PROGRESS_EVERY = 30.0  # seconds between "still running" lines of one job
+
+
+def size_text(size: int) -> str:
+    """``20,000,001 bytes (20.0 MB)``: exact, since a limit is missed by one byte too."""
+    return f"{size:,} bytes ({size / 1e6:.1f} MB)"
+
+
+def read_capped(path: Path) -> bytes:
+    """A captured stream, read up to just over MAX_OUTPUT_BYTES (enough to know it is
+    too big, without reading a runaway log into memory)."""
+    with path.open("rb") as handle:
+        return handle.read(MAX_OUTPUT_BYTES + 1)
+
+
+def output_problem(sizes: dict[str, int]) -> str | None:
+    """Why outputs of these sizes (name -> bytes) are too big, or None."""
+    total = sum(sizes.values())
+    if total <= MAX_OUTPUT_BYTES:
+        return None
+    largest = sorted(sizes.items(), key=lambda item: -item[1])[:3]
+    return (
+        f"outputs total {size_text(total)}, over the limit of {size_text(MAX_OUTPUT_BYTES)} "
+        "(MAX_OUTPUT_BYTES in gtt/limits.py); largest: "
+        + ", ".join(f"{name}: {size_text(size)}" for name, size in largest)
+    )
 
 
 class LimitError(ValueError):

@@ -21,6 +21,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from gtt import limits
+
 
 def end_group(pgid: int) -> None:
     """Kill what is left of a process group (nothing, usually)."""
@@ -51,4 +53,4 @@ def run(
         finally:
             end_group(proc.pid)
             proc.wait()
-        return code, out_path.read_bytes(), err_path.read_bytes()
+        return code, limits.read_capped(out_path), limits.read_capped(err_path)

@@ -533,7 +533,8 @@ class Preloaded:
                 time.sleep(0.02)
             else:
                 code = int(status.read_text())
-            return code, Path(files["stdout"]).read_bytes(), Path(files["stderr"]).read_bytes()
+            streams = (limits.read_capped(Path(files[name])) for name in ("stdout", "stderr"))
+            return code, *streams
 
     @staticmethod
     def _reply(proc: subprocess.Popen, deadline: float) -> bytes | None:
@@ -629,6 +630,13 @@ def collect(
     produced: dict[str, bytes] = {}
     problems = []
     inputs = files or {}
+    sizes = {f"{job.name}.txt (stdout)": len(stdout)} if job.kind == "snippet" else {}
+    for path in workdir.rglob("*"):
+        name = path.relative_to(workdir).as_posix()
+        if path.is_file() and name not in inputs:
+            sizes[name] = path.stat().st_size
+    if too_big := limits.output_problem(sizes):
+        return {}, [f"{job.rel}: {too_big}"]  # not read: it may be a runaway log
     if job.kind == "snippet":
         produced[f"{job.name}.txt"] = stdout
     for path in sorted(workdir.rglob("*")):

@@ -216,3 +216,30 @@ def test_a_damaged_cache_index_is_named_and_its_jobs_rerun(tmp_path, damage):
     assert "ran" in {r.status for r in results}
     assert json.loads(index.read_text()).keys() == {"snippets/ch/one.py", "snippets/ch/two.py"}
     assert {r.status for r in runner.run(project, log=lambda _: None)} == {"cached"}
+
+
+# --------------------------------------------------------------------------- output size
+
+
+def test_outputs_over_the_size_limit_fail_naming_the_file_and_its_size(tmp_path, monkeypatch):
+    """Planted: a file just over a (reduced) limit, and a runaway print loop."""
+    monkeypatch.setattr(limits, "MAX_OUTPUT_BYTES", 2_000_000)
+    project = make_project(
+        tmp_path,
+        {
+            "ch/big.py": "open('big_data.bin', 'wb').write(bytes(2_000_001))\n",
+            "ch/chatty.py": "for n in range(400_000):\n    print(f'step {n:8d}')\n",
+            "ch/small.py": "open('small.bin', 'wb').write(bytes(1000))\nprint('ok')\n",
+        },
+    )
+    message = failure_of(project, 30, regen=True)
+    assert message.startswith("2 problem(s) in 2 job(s)")
+    assert (
+        "snippets/ch/big.py: outputs total 2,000,001 bytes (2.0 MB), over the limit of "
+        "2,000,000 bytes (2.0 MB) (MAX_OUTPUT_BYTES in gtt/limits.py); "
+        "largest: big_data.bin: 2,000,001 bytes (2.0 MB)"
+    ) in message
+    assert "snippets/ch/chatty.py: outputs total 2,000,001 bytes" in message
+    assert "chatty.txt (stdout): 2,000,001 bytes" in message
+    assert not (project.generated / "ch" / "big_data.bin").exists()
+    assert (project.generated / "ch" / "small.bin").stat().st_size == 1000
