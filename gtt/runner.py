@@ -54,7 +54,7 @@ from importlib import metadata
 from pathlib import Path
 
 from gtt import compare as compare_text
-from gtt import limits, processes
+from gtt import limits, processes, worktree
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE_VERSION = "1"
@@ -199,6 +199,7 @@ class Result:
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # expected files rewritten by --regen
+    rewrote: list[str] = field(default_factory=list)  # their paths, from the checkout's root
 
 
 # --------------------------------------------------------------------------- discovery
@@ -730,6 +731,7 @@ def compare(
     if regen:
         text, lost = compare_text.carry_tolerances(old or "", new)
         write_if_changed(expected_path, text.encode("utf-8"))
+        result.rewrote.append(rel_expected)
         note = "".join(
             f"  (committed line {n} had tolerances and changed shape: declare them again)\n"
             for n in lost
@@ -961,6 +963,7 @@ def run(
             on_result(result)
         return result
 
+    guard = worktree.Guard(project.root, log)
     order = schedule(selected, manifest, quick_first)
     try:
         with limits.Progress(log) as progress, ThreadPoolExecutor(max_workers=workers) as pool:
@@ -969,6 +972,11 @@ def run(
         for server in preloaded.values():
             server.close()
     results = [done[j.rel] for j in selected]  # reported in discovery order
+    problems = [p for r in results for p in r.problems]
+    ran = [r.job.rel for r in results if r.status != "cached" and r.job.rel not in unreadable]
+    if changed := guard.problem({path for r in results for path in r.rewrote}, ran):
+        problems.append(changed)
+        log(f"runner: {changed}")
 
     save_manifest()
     if not wanted:  # a partial run (--only, a test) leaves the whole build's reports alone
@@ -987,12 +995,11 @@ def run(
             log(f"rewrote {change}")
     cached = sum(r.status == "cached" for r in results)
     log(f"runner: {len(results)} jobs, {cached} cached, {len(results) - cached} executed")
-    problems = [p for r in results for p in r.problems]
     if problems and strict:
-        raise RunnerError(
-            f"{len(problems)} problem(s) in {sum(bool(r.problems) for r in results)} job(s):\n\n"
-            + "\n\n".join(problems)
-        )
+        where = f"{sum(bool(r.problems) for r in results)} job(s)"
+        if len(problems) > sum(len(r.problems) for r in results):
+            where += " and the checkout"
+        raise RunnerError(f"{len(problems)} problem(s) in {where}:\n\n" + "\n\n".join(problems))
     return results
 
 

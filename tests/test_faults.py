@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 import sys
 import textwrap
 import time
@@ -243,3 +244,71 @@ def test_outputs_over_the_size_limit_fail_naming_the_file_and_its_size(tmp_path,
     assert "chatty.txt (stdout): 2,000,001 bytes" in message
     assert not (project.generated / "ch" / "big_data.bin").exists()
     assert (project.generated / "ch" / "small.bin").stat().st_size == 1000
+
+
+# --------------------------------------------------------------------------- work tree
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        check=True,
+        capture_output=True,
+    )
+
+
+def committed(project: runner.Project, files: dict[str, str]) -> runner.Project:
+    """The project, with these files and a .gitignore like the real one, committed."""
+    for rel, text in {".gitignore": "/docs/generated/\n", **files}.items():
+        (project.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project.root / rel).write_text(text, encoding="utf-8")
+    git(project.root, "init", "-q")
+    git(project.root, "add", "-A")
+    git(project.root, "commit", "-q", "-m", "start")
+    return project
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_job_that_changes_the_checkout_fails_the_build(tmp_path):
+    """Planted: a snippet that writes its own expected output (which then compares equal),
+    one that deletes a committed file, one that leaves a file in the checkout."""
+    root = tmp_path / "p"
+    sources = {
+        "ch/cheat.py": f"print(2)\nopen({str(root / 'tests/expected/ch/cheat.txt')!r}, 'w').write('2\\n')\n",
+        "ch/wiper.py": f"import os\nos.remove({str(root / 'README.md')!r})\nprint(1)\n",
+        "ch/litter.py": f"open({str(root / 'notes.txt')!r}, 'w').write('x')\nprint(1)\n",
+        "ch/fine.py": "print(1)\n",
+    }
+    project = committed(
+        make_project(root, sources),
+        {
+            "README.md": "keep me\n",
+            **{f"tests/expected/ch/{n}.txt": "1\n" for n in ("cheat", "wiper", "litter", "fine")},
+        },
+    )
+    message = failure_of(project, 30)
+    assert "the checkout changed while the jobs ran" in message
+    assert (
+        "README.md (deleted); notes.txt (appeared); tests/expected/ch/cheat.txt (changed)"
+        in message
+    )
+    assert "snippets/ch/fine.py" in message  # among the jobs that ran
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_regen_and_an_edit_made_before_the_build_are_not_changes(tmp_path):
+    project = make_project(tmp_path, {"ch/one.py": "print(2)\n"})
+    committed(project, {"tests/expected/ch/one.txt": "1\n", "README.md": "draft\n"})
+    (tmp_path / "README.md").write_text("edited before the build\n")
+    [result] = runner.run(project, log=lambda _: None, regen=True)
+    assert result.rewrote == ["tests/expected/ch/one.txt"]
+    assert runner.run(project, log=lambda _: None)[0].status == "cached"
+
+
+def test_a_root_that_is_not_a_checkout_is_said_to_be_unchecked(tmp_path):
+    project = make_project(tmp_path, {"ch/one.py": "print(1)\n"})
+    lines: list[str] = []
+    runner.run(project, log=lines.append, regen=True)
+    assert (
+        f"runner: {tmp_path} is not a git checkout: not checking that jobs leave it alone" in lines
+    )
