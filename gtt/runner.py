@@ -683,7 +683,8 @@ def measured(job: Job) -> bool:
         return False
     copies = [job.expected, job.expected.with_suffix(".json")]
     return any(
-        path.exists() and compare_text.has_tolerances(path.read_text(encoding="utf-8"))
+        path.exists()
+        and compare_text.has_tolerances(path.read_text(encoding="utf-8", errors="replace"))
         for path in copies
     )
 
@@ -709,7 +710,16 @@ def compare(
     if expected_path is None:
         return
     rel_expected = expected_path.relative_to(job.project.root).as_posix()
-    old = expected_path.read_text(encoding="utf-8") if expected_path.exists() else None
+    try:
+        old = expected_path.read_text(encoding="utf-8") if expected_path.exists() else None
+    except UnicodeDecodeError as exc:
+        if not regen:  # regen rewrites it, which is the fix
+            result.problems.append(
+                f"{rel_expected}: not UTF-8 text (byte {exc.start}); "
+                "restore it (git restore) or rewrite it with `make regen`"
+            )
+            return
+        old = None
     new = actual.decode("utf-8", "replace")
     try:
         problems = [] if old is None else compare_text.mismatches(old, new)

@@ -312,3 +312,16 @@ def test_a_root_that_is_not_a_checkout_is_said_to_be_unchecked(tmp_path):
     assert (
         f"runner: {tmp_path} is not a git checkout: not checking that jobs leave it alone" in lines
     )
+
+
+def test_a_committed_copy_that_is_not_text_is_named(tmp_path):
+    """Planted: binary junk in tests/expected/ (a UnicodeDecodeError out of the run)."""
+    project = make_project(tmp_path, {"ch/one.py": "print(1)\n", "ch/two.py": "print(2)\n"})
+    (project.expected / "ch").mkdir(parents=True)
+    (project.expected / "ch" / "one.txt").write_bytes(b"1\xff\n")
+    (project.expected / "ch" / "two.txt").write_text("3\n")
+    message = failure_of(project, 30)
+    assert message.startswith("2 problem(s) in 2 job(s)")
+    assert "tests/expected/ch/one.txt: not UTF-8 text (byte 1)" in message
+    runner.run(project, log=lambda _: None, regen=True)
+    assert (project.expected / "ch" / "one.txt").read_text() == "1\n"
