@@ -325,3 +325,28 @@ def test_a_committed_copy_that_is_not_text_is_named(tmp_path):
     assert "tests/expected/ch/one.txt: not UTF-8 text (byte 1)" in message
     runner.run(project, log=lambda _: None, regen=True)
     assert (project.expected / "ch" / "one.txt").read_text() == "1\n"
+
+
+HANGING_LAB = """# %%
+import subprocess, time
+child = subprocess.Popen(["sleep", "1000"])
+open({pid_file!r}, "w").write(str(child.pid))
+time.sleep(1000)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="descendants are found in /proc")
+def test_a_hanging_lab_and_what_its_kernel_started_end_at_the_timeout(tmp_path):
+    """Planted: a lab cell that starts ``sleep 1000`` and hangs. Its Jupyter kernel runs in
+    a session of its own, so killing the lab's process group alone left the sleeper."""
+    pid_file = tmp_path / "sleeper.pid"
+    project = make_project(tmp_path / "p", {})
+    shutil.copy(runner.ROOT / "gtt" / "labs.py", project.root / "gtt" / "labs.py")
+    project.labs.mkdir(parents=True)
+    (project.labs / "hang.py").write_text(HANGING_LAB.format(pid_file=str(pid_file)))
+    assert "docs/labs/hang.py: timed out after 15 s" in failure_of(project, 40, timeout=15)
+    sleeper = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while alive(sleeper):
+        assert time.monotonic() < deadline, f"sleep 1000 (pid {sleeper}) survived its lab"
+        time.sleep(0.02)
