@@ -554,8 +554,10 @@ class Preloaded:
         return line
 
     def _kill(self) -> None:
-        """Stop a server that no longer answers; the next request starts a fresh one."""
+        """Stop a server that no longer answers, and the snippets it forked (each in a
+        group of its own); the next request starts a fresh server."""
         if self.proc is not None:
+            processes.end_tree(self.proc.pid)
             self.proc.kill()
             self.proc.wait()
             for pipe in (self.proc.stdin, self.proc.stdout):

@@ -54,6 +54,14 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def ends_soon(pid: int, what: str) -> None:
+    """Fails the test if ``pid`` is still running 5 s from now."""
+    deadline = time.monotonic() + 5
+    while alive(pid):
+        assert time.monotonic() < deadline, f"sleep 1000 (pid {pid}) survived {what}"
+        time.sleep(0.02)
+
+
 # --------------------------------------------------------------------------- every run ends
 
 
@@ -95,32 +103,32 @@ def test_what_a_snippet_started_ends_with_it(tmp_path, wait):
         start = time.monotonic()
         runner.run(project, log=lambda _: None, regen=True, timeout=30)
         assert time.monotonic() - start < 15
-    sleeper = int(pid_file.read_text())
-    deadline = time.monotonic() + 5
-    while alive(sleeper):
-        assert time.monotonic() < deadline, f"sleep 1000 (pid {sleeper}) survived its snippet"
-        time.sleep(0.02)
+    ends_soon(int(pid_file.read_text()), "its snippet")
 
 
 MUTE_SERVER = """
-import sys, time
+import subprocess, sys, time
 sys.stdin.readline()
+child = subprocess.Popen(["sleep", "1000"], start_new_session=True)  # a forked snippet
+open({pid_file!r}, "w").write(str(child.pid))
 time.sleep(1000)
 """
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the warm server is Linux only")
 def test_a_warm_server_that_does_not_answer_fails_the_job_in_time(tmp_path, monkeypatch):
-    """Planted: a server that reads the request and never replies (the runner read its
-    reply with readline(), which waited forever)."""
+    """Planted: a server that reads the request, forks, and never replies (the runner read
+    its reply with readline(), which waited forever). The server and its child are killed."""
     server = tmp_path / "mute.py"
-    server.write_text(MUTE_SERVER, encoding="utf-8")
+    pid_file = tmp_path / "snippet.pid"
+    server.write_text(MUTE_SERVER.format(pid_file=str(pid_file)), encoding="utf-8")
     monkeypatch.setattr(runner.Preloaded, "SERVER", server)
     monkeypatch.setattr(runner.Preloaded, "START_TIMEOUT", 0.0)
     monkeypatch.setenv("GTT_PRELOAD", "1")
     project = make_project(tmp_path / "p", {"ch/hello.py": "print(1)\n"})
     message = failure_of(project, 15, regen=True, timeout=2)
     assert "snippets/ch/hello.py: the snippet server (gtt/preload.py) did not answer" in message
+    ends_soon(int(pid_file.read_text()), "the stuck server")
 
 
 # --------------------------------------------------------------------------- timeouts
@@ -345,8 +353,4 @@ def test_a_hanging_lab_and_what_its_kernel_started_end_at_the_timeout(tmp_path):
     project.labs.mkdir(parents=True)
     (project.labs / "hang.py").write_text(HANGING_LAB.format(pid_file=str(pid_file)))
     assert "docs/labs/hang.py: timed out after 15 s" in failure_of(project, 40, timeout=15)
-    sleeper = int(pid_file.read_text())
-    deadline = time.monotonic() + 5
-    while alive(sleeper):
-        assert time.monotonic() < deadline, f"sleep 1000 (pid {sleeper}) survived its lab"
-        time.sleep(0.02)
+    ends_soon(int(pid_file.read_text()), "its lab")
