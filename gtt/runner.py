@@ -24,6 +24,10 @@ Data flows one way: snippets/ -> this runner -> docs/generated/ -> pages -> site
 * All failures are collected and reported together, then the run fails (``strict``);
   ``mkdocs serve`` runs it non-strict and shows the failures on the pages instead.
 * Files are written only when their content changes, so ``mkdocs serve`` does not loop.
+* A job cannot hang, flood or alter the build: stdin closed, its process group killed at
+  its end and at its timeout (``gtt/processes.py``), a timeout derived from its last
+  run and a cap on its outputs (``gtt/limits.py``), and the checkout compared before and
+  after the jobs (``gtt/worktree.py``).
 
 Usage: ``python -m gtt.runner [--regen] [--jobs N] [--force] [--only NAME ...]``
 """
