@@ -9,6 +9,12 @@
 
 PYTHON ?= python3
 export NO_MKDOCS_2_WARNING := 1
+# Seconds each snippet may run, e.g. `make build TIMEOUT=1200` (default: five times its last
+# run, at least 60 s; 600 s for one never run; gtt/limits.py). Passed on as GTT_TIMEOUT.
+TIMEOUT ?=
+ifneq ($(TIMEOUT),)
+export GTT_TIMEOUT := $(TIMEOUT)
+endif
 VENV   := .venv
 BIN    := $(VENV)/bin
 LOCK   := requirements.lock

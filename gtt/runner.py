@@ -24,6 +24,10 @@ Data flows one way: snippets/ -> this runner -> docs/generated/ -> pages -> site
 * All failures are collected and reported together, then the run fails (``strict``);
   ``mkdocs serve`` runs it non-strict and shows the failures on the pages instead.
 * Files are written only when their content changes, so ``mkdocs serve`` does not loop.
+* A job cannot hang, flood or alter the build: stdin closed, its process group killed at
+  its end and at its timeout (``gtt/processes.py``), a timeout derived from its last
+  run and a cap on its outputs (``gtt/limits.py``), and the checkout compared before and
+  after the jobs (``gtt/worktree.py``).
 
 Usage: ``python -m gtt.runner [--regen] [--jobs N] [--force] [--only NAME ...]``
 """
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import difflib
 import functools
 import hashlib
@@ -39,7 +44,7 @@ import io
 import json
 import os
 import platform
-import signal
+import select
 import subprocess
 import sys
 import tempfile
@@ -53,12 +58,13 @@ from importlib import metadata
 from pathlib import Path
 
 from gtt import compare as compare_text
+from gtt import limits, processes, worktree
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE_VERSION = "1"
 LIBRARIES = ("numpy", "torch", "matplotlib", "nbclient", "ipykernel", "jupytext")
-DEFAULT_TIMEOUT = 600.0
 MANIFEST = ".runner-cache.json"
+MANIFEST_REL = f"docs/generated/{MANIFEST}"
 TIMINGS = "_runner"
 # Settings that change which CPU kernels run, and so the last digits of a result: part of
 # the cache key, so a build under another (simulated) CPU really re-runs.
@@ -197,6 +203,7 @@ class Result:
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # expected files rewritten by --regen
+    rewrote: list[str] = field(default_factory=list)  # their paths, from the checkout's root
 
 
 # --------------------------------------------------------------------------- discovery
@@ -239,7 +246,8 @@ def local_imports(source: Path, modules: dict[str, Path]) -> set[Path]:
     found: set[Path] = set()
     todo = [source]
     while todo:
-        tree = ast.parse(todo.pop().read_text(encoding="utf-8"))
+        path = todo.pop()
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
             names: Iterable[str] = ()
             if isinstance(node, ast.Import):
@@ -341,12 +349,37 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def load_manifest(project: Project) -> dict[str, dict]:
+def load_manifest(project: Project, log: Callable[[str], None] = print) -> dict[str, dict]:
+    """The cache index: job -> key, seconds, files. A damaged one is reported in one line
+    and what it cannot vouch for is re-run (the run writes a whole one again)."""
     path = project.generated / MANIFEST
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return {}
+    except (OSError, ValueError) as exc:  # cut short, not JSON, not UTF-8
+        log(f"runner: {MANIFEST_REL}: unreadable ({exc}); re-running every job")
+        return {}
+    if not isinstance(data, dict):
+        log(f"runner: {MANIFEST_REL}: not a JSON object; re-running every job")
+        return {}
+    damaged = sorted(rel for rel, entry in data.items() if not valid_entry(entry))
+    if damaged:
+        log(f"runner: {MANIFEST_REL}: damaged entries for {', '.join(damaged)}; re-running them")
+    return {rel: entry for rel, entry in data.items() if rel not in damaged}
+
+
+def valid_entry(entry: object) -> bool:
+    """An entry of the cache index as run_job() writes it."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+        return False
+    files, seconds = entry.get("files"), entry.get("seconds", 0.0)
+    return (
+        isinstance(files, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in files.items())
+        and isinstance(seconds, int | float)
+        and not isinstance(seconds, bool)
+    )
 
 
 def cache_hit(job: Job, key: str, entry: dict | None) -> bool:
@@ -415,6 +448,7 @@ def run_env(
         OMP_NUM_THREADS=str(threads),
         MKL_NUM_THREADS=str(threads),
         TQDM_DISABLE="1",
+        PYTHONBREAKPOINT="0",  # a breakpoint() left in a snippet is a no-op, not a prompt
     )
     return env
 
@@ -441,7 +475,15 @@ def use_preload() -> bool:
 
 
 class Preloaded:
-    """One ``gtt/preload.py`` server per run, started when the first snippet needs it."""
+    """One ``gtt/preload.py`` server per run, started when the first snippet needs it.
+
+    Every wait on it is bounded: a server that does not answer a request within the job's
+    timeout (plus START_TIMEOUT if the request started it: it imports torch first) is
+    killed, the next job starts a new one, and the job fails. The job's own timeout
+    starts with the reply."""
+
+    SERVER = Path(__file__).with_name("preload.py")
+    START_TIMEOUT = 120.0
 
     def __init__(self, project: Project, cpu: dict[str, str] | None = None):
         self.project, self.cpu = project, cpu or {}
@@ -451,7 +493,7 @@ class Preloaded:
     def start(self) -> subprocess.Popen:
         if self.proc is None:  # the CPU settings must be set before torch is imported
             self.proc = subprocess.Popen(
-                [sys.executable, str(Path(__file__).with_name("preload.py"))],
+                [sys.executable, str(self.SERVER)],
                 cwd=self.project.root,
                 env=run_env(self.project, cpu=self.cpu),
                 stdin=subprocess.PIPE,
@@ -465,10 +507,21 @@ class Preloaded:
             files = {key: os.path.join(io_dir, key) for key in ("stdout", "stderr", "status")}
             request = {"script": str(script), "cwd": str(workdir), **files}
             with self.lock:
+                starting = self.proc is None
                 proc = self.start()
-                proc.stdin.write((json.dumps(request) + "\n").encode())
-                proc.stdin.flush()
-                reply = proc.stdout.readline()
+                wait = timeout + (self.START_TIMEOUT if starting else 0.0)
+                try:
+                    proc.stdin.write((json.dumps(request) + "\n").encode())
+                    proc.stdin.flush()
+                except BrokenPipeError:
+                    pass  # it stopped: the reply below is empty
+                reply = self._reply(proc, time.monotonic() + wait)
+                if reply is None:
+                    self._kill()
+                    raise RunnerError(
+                        f"the snippet server (gtt/preload.py) did not answer within "
+                        f"{wait:.0f} s; try GTT_PRELOAD=0"
+                    )
             if not reply:
                 raise RunnerError("the snippet server (gtt/preload.py) stopped; try GTT_PRELOAD=0")
             pid = json.loads(reply)["pid"]
@@ -478,19 +531,53 @@ class Preloaded:
                 if proc.poll() is not None:
                     raise RunnerError("the snippet server (gtt/preload.py) died; try GTT_PRELOAD=0")
                 if time.monotonic() > deadline:
-                    os.kill(pid, signal.SIGKILL)
-                    while not status.exists():
+                    processes.end_group(pid)  # the server reaps it and writes its status
+                    while not status.exists() and proc.poll() is None:
                         time.sleep(0.02)
                     break
                 time.sleep(0.02)
             else:
                 code = int(status.read_text())
-            return code, Path(files["stdout"]).read_bytes(), Path(files["stderr"]).read_bytes()
+            streams = (limits.read_capped(Path(files[name])) for name in ("stdout", "stderr"))
+            return code, *streams
+
+    @staticmethod
+    def _reply(proc: subprocess.Popen, deadline: float) -> bytes | None:
+        """The server's one-line reply; b"" if it closed its end, None if none by ``deadline``.
+
+        Not ``readline()``: that blocks for as long as a stuck server stays stuck."""
+        fd, line = proc.stdout.fileno(), b""
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return None
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return b""
+            line += chunk
+        return line
+
+    def _kill(self) -> None:
+        """Stop a server that no longer answers, and the snippets it forked (each in a
+        group of its own); the next request starts a fresh server."""
+        if self.proc is not None:
+            processes.end_tree(self.proc.pid)
+            self.proc.kill()
+            self.proc.wait()
+            for pipe in (self.proc.stdin, self.proc.stdout):
+                with contextlib.suppress(OSError):
+                    pipe.close()
+            self.proc = None
 
     def close(self) -> None:
         if self.proc is not None:
-            self.proc.stdin.close()
-            self.proc.wait(timeout=60)
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self._kill()
+                return
             self.proc.stdout.close()
 
 
@@ -510,9 +597,12 @@ def execute(
             (workdir / name).write_bytes(data)
         script = workdir / job.source.name
     if job.kind == "snippet" and preloaded is not None:
-        code, stdout, stderr = preloaded.run(script, workdir, timeout)
+        try:
+            code, stdout, stderr = preloaded.run(script, workdir, timeout)
+        except RunnerError as exc:  # the server, not the snippet: still this job's failure
+            return b"", [f"{job.rel}: {exc}"]
         if code is None:
-            return b"", [f"{job.rel}: timed out after {timeout:.0f} s"]
+            return b"", [f"{job.rel}: timed out after {timeout:.0f} s ({limits.MORE_TIME})"]
         if code != 0:
             tail = stderr.decode("utf-8", "replace").strip().splitlines()[-25:]
             return b"", [f"{job.rel}: exited with status {code}\n" + "\n".join(tail)]
@@ -529,18 +619,15 @@ def execute(
         ]
         env["PYTHONPATH"] = str(job.project.root)  # for gtt.labs; labs import no snippet
         env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures inline
-    try:
-        proc = subprocess.run(
-            cmd, cwd=workdir, env=env, capture_output=True, timeout=timeout, check=False
-        )
-    except subprocess.TimeoutExpired:
-        return b"", [f"{job.rel}: timed out after {timeout:.0f} s"]
-    if proc.returncode != 0:
-        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-25:]
-        return b"", [f"{job.rel}: exited with status {proc.returncode}\n" + "\n".join(tail)]
+    code, stdout, stderr = processes.run(cmd, workdir, env, timeout)
+    if code is None:
+        return b"", [f"{job.rel}: timed out after {timeout:.0f} s ({limits.MORE_TIME})"]
+    if code != 0:
+        tail = stderr.decode("utf-8", "replace").strip().splitlines()[-25:]
+        return b"", [f"{job.rel}: exited with status {code}\n" + "\n".join(tail)]
     if job.kind == "lab":
         return b"", []
-    return proc.stdout, []
+    return stdout, []
 
 
 def collect(
@@ -550,6 +637,13 @@ def collect(
     produced: dict[str, bytes] = {}
     problems = []
     inputs = files or {}
+    sizes = {f"{job.name}.txt (stdout)": len(stdout)} if job.kind == "snippet" else {}
+    for path in workdir.rglob("*"):
+        name = path.relative_to(workdir).as_posix()
+        if path.is_file() and name not in inputs:
+            sizes[name] = path.stat().st_size
+    if too_big := limits.output_problem(sizes):
+        return {}, [f"{job.rel}: {too_big}"]  # not read: it may be a runaway log
     if job.kind == "snippet":
         produced[f"{job.name}.txt"] = stdout
     for path in sorted(workdir.rglob("*")):
@@ -574,6 +668,20 @@ def collect(
     return produced, problems
 
 
+def unreadable_problem(job: Job, exc: SyntaxError | ValueError) -> str:
+    """``snippets/ch/x.py, line 3: SyntaxError: ...`` (naming the imported file if it is
+    that one which does not parse), with the offending line."""
+    if not isinstance(exc, SyntaxError):
+        return f"{job.rel}: cannot be read as Python source: {exc}"
+    where = Path(exc.filename or job.source)
+    with contextlib.suppress(ValueError):
+        where = where.relative_to(job.project.root)
+    place = f"{where.as_posix()}, line {exc.lineno}"
+    head = place if where.as_posix() == job.rel else f"{job.rel}: imports {place}"
+    text = (exc.text or "").strip()
+    return f"{head}: SyntaxError: {exc.msg}" + (f"\n    {text}" if text else "")
+
+
 def measured(job: Job) -> bool:
     """True if the job's committed outputs declare tolerances: a measurement, whose digits
     depend on the CPU (float32 training), not an exact result."""
@@ -581,7 +689,8 @@ def measured(job: Job) -> bool:
         return False
     copies = [job.expected, job.expected.with_suffix(".json")]
     return any(
-        path.exists() and compare_text.has_tolerances(path.read_text(encoding="utf-8"))
+        path.exists()
+        and compare_text.has_tolerances(path.read_text(encoding="utf-8", errors="replace"))
         for path in copies
     )
 
@@ -607,7 +716,16 @@ def compare(
     if expected_path is None:
         return
     rel_expected = expected_path.relative_to(job.project.root).as_posix()
-    old = expected_path.read_text(encoding="utf-8") if expected_path.exists() else None
+    try:
+        old = expected_path.read_text(encoding="utf-8") if expected_path.exists() else None
+    except UnicodeDecodeError as exc:
+        if not regen:  # regen rewrites it, which is the fix
+            result.problems.append(
+                f"{rel_expected}: not UTF-8 text (byte {exc.start}); "
+                "restore it (git restore) or rewrite it with `make regen`"
+            )
+            return
+        old = None
     new = actual.decode("utf-8", "replace")
     try:
         problems = [] if old is None else compare_text.mismatches(old, new)
@@ -629,6 +747,7 @@ def compare(
     if regen:
         text, lost = compare_text.carry_tolerances(old or "", new)
         write_if_changed(expected_path, text.encode("utf-8"))
+        result.rewrote.append(rel_expected)
         note = "".join(
             f"  (committed line {n} had tolerances and changed shape: declare them again)\n"
             for n in lost
@@ -771,7 +890,7 @@ def run(
     force: bool = False,
     jobs: int | None = None,
     only: Iterable[str] = (),
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
     log: Callable[[str], None] = print,
     strict: bool = True,
     quick_first: bool = False,
@@ -780,7 +899,9 @@ def run(
     """Bring docs/generated/ up to date; raise RunnerError listing every failure.
 
     With ``strict=False`` nothing is raised: the results carry the problems (``mkdocs
-    serve`` shows them on the pages). ``on_result`` is called as each job finishes."""
+    serve`` shows them on the pages). ``on_result`` is called as each job finishes.
+    ``timeout`` (else ``GTT_TIMEOUT``) is one limit for every job; without either each
+    job gets its own, from its last recorded time (gtt/limits.py)."""
     all_jobs = discover(project)
     wanted = set(only)
     unknown = wanted - {j.name for j in all_jobs}
@@ -789,7 +910,14 @@ def run(
     selected = [j for j in all_jobs if not wanted or j.name in wanted]
     modules = {j.name: j.source for j in all_jobs if j.kind == "snippet"}
     versions = library_versions()
-    manifest = load_manifest(project)
+    manifest = load_manifest(project, log)
+    try:
+        fixed = timeout if timeout is not None else limits.fixed_timeout()
+    except limits.LimitError as exc:
+        raise RunnerError(str(exc)) from None
+    timeouts = {
+        j.rel: limits.timeout_for(manifest.get(j.rel, {}).get("seconds"), fixed) for j in selected
+    }
     workers = jobs or default_jobs()
     measured_cpu = measured_as_cpu()
     cpus = {j.rel: measured_cpu if measured_cpu and measured(j) else None for j in selected}
@@ -802,14 +930,17 @@ def run(
 
     # Keys first, in this thread: ast.parse is not thread-safe in CPython 3.11 (concurrent
     # calls can fail with "AST constructor recursion depth mismatch").
-    keys = {job.rel: cache_key(job, modules, versions, cpus[job.rel]) for job in selected}
     # Each bundle's files are read once, here: an editor saving a snippet during the run
-    # cannot make what ran differ from what is zipped and checked.
-    bundles = {
-        j.rel: {bundle_name(path): path.read_bytes() for path in bundle(j.source, modules)}
-        for j in selected
-        if j.kind == "snippet"
-    }
+    # cannot make what ran differ from what is zipped and checked. A job whose file (or a
+    # file it imports) does not parse fails here, reported with the others.
+    keys, bundles, unreadable = {}, {}, {}
+    for j in selected:
+        try:
+            keys[j.rel] = cache_key(j, modules, versions, cpus[j.rel])
+            if j.kind == "snippet":
+                bundles[j.rel] = {bundle_name(p): p.read_bytes() for p in bundle(j.source, modules)}
+        except (SyntaxError, ValueError) as exc:  # ValueError: null bytes, not UTF-8
+            unreadable[j.rel] = unreadable_problem(j, exc)
 
     def save_manifest() -> None:
         ordered = {j.rel: manifest[j.rel] for j in all_jobs if j.rel in manifest}
@@ -819,17 +950,24 @@ def run(
         )
 
     def one(job: Job) -> Result:
-        result, entry = run_job(
-            job,
-            keys[job.rel],
-            manifest.get(job.rel),
-            regen,
-            force,
-            timeout,
-            preloaded.get("other" if cpus[job.rel] else "native"),
-            bundles.get(job.rel),
-            cpus[job.rel],
-        )
+        if job.rel in unreadable:
+            result = Result(job, "failed", problems=[unreadable[job.rel]])
+            log(f"failed  {job.rel}  (does not parse)")
+            if on_result is not None:
+                on_result(result)
+            return result
+        with progress.job(job.rel):
+            result, entry = run_job(
+                job,
+                keys[job.rel],
+                manifest.get(job.rel),
+                regen,
+                force,
+                timeouts[job.rel],
+                preloaded.get("other" if cpus[job.rel] else "native"),
+                bundles.get(job.rel),
+                cpus[job.rel],
+            )
         with lock:
             if entry is not None:
                 manifest[job.rel] = entry
@@ -841,14 +979,20 @@ def run(
             on_result(result)
         return result
 
+    guard = worktree.Guard(project.root, log)
     order = schedule(selected, manifest, quick_first)
     try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        with limits.Progress(log) as progress, ThreadPoolExecutor(max_workers=workers) as pool:
             done = dict(zip([j.rel for j in order], pool.map(one, order), strict=True))
     finally:
         for server in preloaded.values():
             server.close()
     results = [done[j.rel] for j in selected]  # reported in discovery order
+    problems = [p for r in results for p in r.problems]
+    ran = [r.job.rel for r in results if r.status != "cached" and r.job.rel not in unreadable]
+    if changed := guard.problem({path for r in results for path in r.rewrote}, ran):
+        problems.append(changed)
+        log(f"runner: {changed}")
 
     save_manifest()
     if not wanted:  # a partial run (--only, a test) leaves the whole build's reports alone
@@ -867,12 +1011,11 @@ def run(
             log(f"rewrote {change}")
     cached = sum(r.status == "cached" for r in results)
     log(f"runner: {len(results)} jobs, {cached} cached, {len(results) - cached} executed")
-    problems = [p for r in results for p in r.problems]
     if problems and strict:
-        raise RunnerError(
-            f"{len(problems)} problem(s) in {sum(bool(r.problems) for r in results)} job(s):\n\n"
-            + "\n\n".join(problems)
-        )
+        where = f"{sum(bool(r.problems) for r in results)} job(s)"
+        if len(problems) > sum(len(r.problems) for r in results):
+            where += " and the checkout"
+        raise RunnerError(f"{len(problems)} problem(s) in {where}:\n\n" + "\n\n".join(problems))
     return results
 
 
@@ -884,7 +1027,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="ignore the cache, re-run everything")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
     parser.add_argument("--only", nargs="*", default=(), help="run just these snippet/lab names")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per job")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds every job may run (default: GTT_TIMEOUT, else max(60, 5 x its last "
+        "run time), 600 for a job never run)",
+    )
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout (default: this one)")
     parser.add_argument(
         "--as-cpu",
@@ -894,6 +1043,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if args.timeout is not None and not args.timeout > 0:
+        parser.error("--timeout must be a positive number of seconds")
     if args.as_cpu:
         os.environ.update(SIMULATED_CPUS[args.as_cpu])
     try:
