@@ -5,7 +5,7 @@
 #   make check NAME=x   run one snippet (x.py) and its test module: the loop while writing one
 #   make regen   re-run every snippet and rewrite tests/expected/ on purpose (prints the diff)
 #   make bench   build-time and gradient-measurement benchmarks, report in docs/generated/
-#   make clean   remove generated output (keeps .venv)
+#   make clean   remove generated output and the runner's store (keeps .venv)
 
 PYTHON ?= python3
 export NO_MKDOCS_2_WARNING := 1
@@ -69,5 +69,5 @@ bench: $(STAMP)
 	$(BIN)/python -m gtt.bench
 
 clean:
-	rm -rf site build docs/generated .pytest_cache .ruff_cache .hypothesis
+	rm -rf site build docs/generated .cache/runner .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

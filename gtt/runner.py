@@ -19,8 +19,10 @@ Data flows one way: snippets/ -> this runner -> docs/generated/ -> pages -> site
   tolerances the committed copy declares next to its numbers (``gtt/compare.py``). A
   difference is reported with the line, the number, the tolerance and a unified diff.
   ``--regen`` rewrites the committed copies instead (keeping their tolerances).
-* Results are cached by a hash of the source, the snippets it imports, the style file,
-  the library versions and the CPU settings: an unchanged job is not re-run.
+* Results are cached by a hash of the source, the library modules it imports, the style
+  file, the library versions and the CPU settings: an unchanged job is not re-run. The
+  outputs of each job's last few keys are kept in ``.cache/runner/`` (``gtt/store.py``),
+  so builds under other settings (`make test`, `make serve`) reuse each other's runs.
 * All failures are collected and reported together, then the run fails (``strict``);
   ``mkdocs serve`` runs it non-strict and shows the failures on the pages instead.
 * Files are written only when their content changes, so ``mkdocs serve`` does not loop.
@@ -58,13 +60,14 @@ from importlib import metadata
 from pathlib import Path
 
 from gtt import compare as compare_text
-from gtt import limits, processes, worktree
+from gtt import limits, processes, store, worktree
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # 2: the store, and bundles in every snippet's outputs
 LIBRARIES = ("numpy", "torch", "matplotlib", "nbclient", "ipykernel", "jupytext")
-MANIFEST = ".runner-cache.json"
-MANIFEST_REL = f"docs/generated/{MANIFEST}"
+CACHE = ".cache/runner"  # the store and its index, in the checkout (ignored by git)
+MANIFEST = "manifest.json"
+MANIFEST_REL = f"{CACHE}/{MANIFEST}"
 TIMINGS = "_runner"
 # Settings that change which CPU kernels run, and so the last digits of a result: part of
 # the cache key, so a build under another (simulated) CPU really re-runs.
@@ -157,6 +160,10 @@ class Project:
     @property
     def style(self) -> Path:
         return self.root / "gtt" / "matplotlibrc"
+
+    @property
+    def cache(self) -> Path:
+        return self.root / CACHE
 
 
 @dataclass(frozen=True)
@@ -316,6 +323,17 @@ def cache_key(
     job: Job, modules: dict[str, Path], versions: dict[str, str], cpu: dict[str, str] | None = None
 ) -> str:
     """Hash of everything that can change a job's output."""
+    return keyed_by_cpu(content_key(job, modules, versions), cpu)
+
+
+def keyed_by_cpu(content: str, cpu: dict[str, str] | None = None) -> str:
+    """The cache key: the content key and the CPU settings the job runs under."""
+    settings = json.dumps({**cpu_settings(), **(cpu or {})}, sort_keys=True)
+    return sha(f"{content}\n{settings}".encode())
+
+
+def content_key(job: Job, modules: dict[str, Path], versions: dict[str, str]) -> str:
+    """Hash of everything that can change a job's output except the CPU settings."""
     digest = hashlib.sha256()
     digest.update(f"{CACHE_VERSION}\n{job.kind}\n{job.rel}\n".encode())
     for path in [job.source, *sorted(local_imports(job.source, modules))]:
@@ -325,9 +343,7 @@ def cache_key(
     if job.kind == "lab":  # how a lab is executed is part of its result, and where it links
         digest.update((job.project.root / "gtt" / "labs.py").read_bytes())
         digest.update(os.environ.get("GTT_SITE_URL", "").encode())
-    digest.update(
-        json.dumps({**versions, **cpu_settings(), **(cpu or {})}, sort_keys=True).encode()
-    )
+    digest.update(json.dumps(versions, sort_keys=True).encode())
     return digest.hexdigest()
 
 
@@ -350,22 +366,25 @@ def sha(data: bytes) -> str:
 
 
 def load_manifest(project: Project, log: Callable[[str], None] = print) -> dict[str, dict]:
-    """The cache index: job -> key, seconds, files. A damaged one is reported in one line
-    and what it cannot vouch for is re-run (the run writes a whole one again)."""
-    path = project.generated / MANIFEST
+    """The cache index: job -> key, seconds, files. A damaged one is reported in one line;
+    what it cannot vouch for is taken again from the store or re-run (the run writes a whole
+    one again)."""
+    path = project.cache / MANIFEST
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:  # cut short, not JSON, not UTF-8
-        log(f"runner: {MANIFEST_REL}: unreadable ({exc}); re-running every job")
+        log(f"runner: {MANIFEST_REL}: unreadable ({exc}); checking them again")
         return {}
     if not isinstance(data, dict):
-        log(f"runner: {MANIFEST_REL}: not a JSON object; re-running every job")
+        log(f"runner: {MANIFEST_REL}: not a JSON object; checking them again")
         return {}
     damaged = sorted(rel for rel, entry in data.items() if not valid_entry(entry))
     if damaged:
-        log(f"runner: {MANIFEST_REL}: damaged entries for {', '.join(damaged)}; re-running them")
+        log(
+            f"runner: {MANIFEST_REL}: damaged entries for {', '.join(damaged)}; checking them again"
+        )
     return {rel: entry for rel, entry in data.items() if rel not in damaged}
 
 
@@ -386,8 +405,6 @@ def cache_hit(job: Job, key: str, entry: dict | None) -> bool:
     """True if the job's recorded outputs match ``key`` and are still on disk, unaltered."""
     if not entry or entry.get("key") != key:
         return False
-    if job.kind == "snippet" and f"{job.name}.download.md" not in entry.get("files", {}):
-        return False  # recorded by a runner that did not write bundles yet
     for name, digest in entry.get("files", {}).items():
         path = job.out_dir / name
         if not path.exists() or sha(path.read_bytes()) != digest:
@@ -781,14 +798,33 @@ def run_job(
     preloaded: Preloaded | None = None,
     files: dict[str, bytes] | None = None,
     cpu: dict[str, str] | None = None,
+    kept: store.Store | None = None,
+    content: str = "",
+    any_cpu: bool = False,
 ) -> tuple[Result, dict | None]:
-    """Execute (or reuse) one job; return its result and its new manifest entry."""
+    """Execute (or reuse) one job; return its result and its new manifest entry.
+
+    Reused, in this order: the outputs in docs/generated/ if the index says they are this
+    key's; else this key's run in the store ``kept``; else, with ``any_cpu`` (a preview,
+    which may show a run under other CPU settings), any stored run of the ``content`` key."""
     if not force and cache_hit(job, key, entry):
         result = Result(job, "cached", entry.get("seconds", 0.0))
         on_disk = {name: (job.out_dir / name).read_bytes() for name in entry.get("files", {})}
         for name, expected in compared_outputs(job, on_disk):
             compare(job, on_disk[name], regen, result, expected)
         return result, entry
+    stored = None
+    if not force and kept is not None:
+        stored = kept.load(job.rel, key)
+        if stored is None and any_cpu:
+            stored = kept.load_any_cpu(job.rel, content)
+    if stored is not None:
+        result = Result(job, "cached", stored.seconds)
+        for name, data in stored.files.items():
+            write_if_changed(job.out_dir / name, data)
+        for name, expected in compared_outputs(job, stored.files):
+            compare(job, stored.files[name], regen, result, expected)
+        return result, manifest_entry(stored.key, stored.seconds, stored.cpu, stored.files)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"gtt-{job.name}-") as tmp:
         stdout, problems = execute(job, Path(tmp), timeout, preloaded, files, cpu)
@@ -804,13 +840,20 @@ def run_job(
         write_if_changed(job.out_dir / name, data)
     for name, expected in compared_outputs(job, produced):
         compare(job, produced[name], regen, result, expected)
-    new_entry = {
+    settings = {**cpu_settings(), **(cpu or {})}
+    if kept is not None:
+        kept.save(job.rel, key, content, produced, round(seconds, 2), settings)
+    return result, manifest_entry(key, round(seconds, 2), settings, produced)
+
+
+def manifest_entry(key: str, seconds: float, cpu: dict[str, str], files: dict[str, bytes]) -> dict:
+    """What the index records of the outputs now in docs/generated/."""
+    return {
         "key": key,
-        "seconds": round(seconds, 2),
-        "cpu": {**cpu_settings(), **(cpu or {})},
-        "files": {name: sha(data) for name, data in produced.items()},
+        "seconds": seconds,
+        "cpu": cpu,
+        "files": {name: sha(data) for name, data in files.items()},
     }
-    return result, new_entry
 
 
 def prune(project: Project, manifest: dict[str, dict], jobs: list[Job]) -> None:
@@ -823,7 +866,7 @@ def prune(project: Project, manifest: dict[str, dict], jobs: list[Job]) -> None:
             claimed.add((job.out_dir / name).resolve())
     for path in project.generated.rglob("*"):
         rel = path.relative_to(project.generated)
-        keep = not path.is_file() or path.name == MANIFEST or rel.parts[0].startswith("_")
+        keep = not path.is_file() or rel.parts[0].startswith("_")
         if not keep and path.resolve() not in claimed:
             path.unlink()
 
@@ -933,10 +976,11 @@ def run(
     # Each bundle's files are read once, here: an editor saving a snippet during the run
     # cannot make what ran differ from what is zipped and checked. A job whose file (or a
     # file it imports) does not parse fails here, reported with the others.
-    keys, bundles, unreadable = {}, {}, {}
+    keys, contents, bundles, unreadable = {}, {}, {}, {}
     for j in selected:
         try:
-            keys[j.rel] = cache_key(j, modules, versions, cpus[j.rel])
+            contents[j.rel] = content_key(j, modules, versions)
+            keys[j.rel] = keyed_by_cpu(contents[j.rel], cpus[j.rel])
             if j.kind == "snippet":
                 bundles[j.rel] = {bundle_name(p): p.read_bytes() for p in bundle(j.source, modules)}
         except (SyntaxError, ValueError) as exc:  # ValueError: null bytes, not UTF-8
@@ -945,7 +989,7 @@ def run(
     def save_manifest() -> None:
         ordered = {j.rel: manifest[j.rel] for j in all_jobs if j.rel in manifest}
         write_if_changed(
-            project.generated / MANIFEST,
+            project.cache / MANIFEST,
             (json.dumps(ordered, indent=1, sort_keys=True) + "\n").encode(),
         )
 
@@ -967,6 +1011,9 @@ def run(
                 preloaded.get("other" if cpus[job.rel] else "native"),
                 bundles.get(job.rel),
                 cpus[job.rel],
+                kept,
+                contents[job.rel],
+                any_cpu=not strict,  # a preview may show a run under other CPU settings
             )
         with lock:
             if entry is not None:
@@ -979,6 +1026,7 @@ def run(
             on_result(result)
         return result
 
+    kept = store.Store(project.cache)
     guard = worktree.Guard(project.root, log)
     order = schedule(selected, manifest, quick_first)
     try:

@@ -4,7 +4,7 @@ A snippet runs in an empty folder of its own, but nothing stops it from writing
 elsewhere: into its own committed output in tests/expected/ (which would then compare
 equal, whatever it printed), or deleting a file of the checkout. Before the jobs run
 and after, the runner takes a snapshot: every path ``git status`` lists (untracked
-files one by one, ignored ones not; docs/generated/ is the runner's own and left out),
+files one by one, ignored ones not; docs/generated/ and .cache/runner/ are the runner's own),
 with a hash of its content, since a file already edited by hand keeps its status when
 a job edits it again. Any difference fails the build, naming each path. A root that is
 not the top of a git checkout is not checked (the runner says so).
@@ -18,7 +18,7 @@ import subprocess
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-OWN = ("docs/generated/",)  # written by the runner itself
+OWN = ("docs/generated/", ".cache/runner/")  # written by the runner itself (outputs, store)
 
 
 def git(root: Path, *args: str) -> subprocess.CompletedProcess:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gtt import runner
+from gtt import runner, store
 
 
 def make_project(tmp_path: Path, snippets: dict[str, str]) -> runner.Project:
@@ -161,12 +161,18 @@ def test_duplicate_names_are_refused(tmp_path):
         quiet(project)
 
 
-def test_tampered_output_is_regenerated(tmp_path):
+def test_tampered_output_is_restored_from_the_store_or_rerun(tmp_path):
     project = make_project(tmp_path, {"ch/hello.py": HELLO})
     quiet(project, regen=True)
     (project.generated / "ch" / "hello.txt").write_text("edited by hand\n")
     [result] = quiet(project)
-    assert result.status == "ran"
+    assert result.status == "cached"  # the store's copy, checked against its hash
+    assert (project.generated / "ch" / "hello.txt").read_text() == "hello 42\n"
+    [stored] = (project.cache / "snippets__ch__hello.py").iterdir()
+    (stored / "hello.txt").write_text("edited by hand\n")
+    (project.generated / "ch" / "hello.txt").write_text("edited by hand\n")
+    [result] = quiet(project)
+    assert result.status == "ran"  # neither copy can be vouched for
     assert (project.generated / "ch" / "hello.txt").read_text() == "hello 42\n"
 
 
@@ -296,15 +302,15 @@ def test_a_forked_snippet_behaves_like_python_snippet_py(tmp_path, monkeypatch):
         tmp_path / "bad",
         {
             "ch/boom.py": "print('before')\nraise ValueError('a clear message')\n",
-            "ch/stuck.py": "import time\ntime.sleep(30)\n",
+            "ch/stuck.py": "import time\ntime.sleep(120)\n",
             "ch/fine.py": HELLO,
         },
     )
-    with pytest.raises(runner.RunnerError) as failure:
-        quiet(project, regen=True, timeout=3)
+    with pytest.raises(runner.RunnerError) as failure:  # 15 s: the warm server starts under load
+        quiet(project, regen=True, timeout=15)
     message = str(failure.value)
     assert "boom.py: exited with status 1" in message and "ValueError: a clear message" in message
-    assert "stuck.py: timed out after 3 s" in message
+    assert "stuck.py: timed out after 15 s" in message
     assert (project.expected / "ch" / "fine.txt").read_text() == "hello 42\n"
 
 
@@ -367,6 +373,44 @@ def test_a_build_under_another_cpu_setting_reruns(tmp_path, monkeypatch):
     assert result.status == "ran"
     [result] = quiet(project)
     assert result.status == "cached"
+
+
+def test_builds_under_two_cpu_settings_share_the_store(tmp_path, monkeypatch):
+    """`make test` (measured jobs as another CPU) then `make serve` and back: once each."""
+    project = make_project(tmp_path, {"ch/hello.py": HELLO, "ch/other.py": "print(1)\n"})
+    quiet(project, regen=True)
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "default")
+    assert {r.status for r in quiet(project)} == {"ran"}
+    for setting in ("", "default", "", "default"):
+        monkeypatch.setenv("ATEN_CPU_CAPABILITY", setting)
+        if not setting:
+            monkeypatch.delenv("ATEN_CPU_CAPABILITY")
+        assert {r.status for r in quiet(project)} == {"cached"}, setting
+    assert not (project.generated / runner.MANIFEST).exists()  # the index is outside docs/
+
+
+def test_a_preview_may_show_a_run_under_other_cpu_settings_a_build_may_not(tmp_path, monkeypatch):
+    project = make_project(tmp_path, {"ch/hello.py": HELLO})
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "default")
+    quiet(project, regen=True)
+    monkeypatch.delenv("ATEN_CPU_CAPABILITY")
+    [preview] = quiet(project, strict=False)
+    assert preview.status == "cached"
+    [build] = quiet(project)
+    assert build.status == "ran"
+
+
+def test_the_store_keeps_the_last_few_keys_of_a_job(tmp_path):
+    project = make_project(tmp_path, {"ch/hello.py": HELLO})
+    source = project.snippets / "ch" / "hello.py"
+    for value in range(store.KEEP + 2):
+        source.write_text(f"print({value})\n")
+        quiet(project, regen=True)
+    assert len(list((project.cache / "snippets__ch__hello.py").iterdir())) == store.KEEP
+    source.write_text("print(0)\n")  # the oldest: gone from the store, so it runs again
+    assert {r.status for r in quiet(project, regen=True)} == {"ran"}
+    source.write_text(f"print({store.KEEP + 1})\n")  # the newest: still there
+    assert {r.status for r in quiet(project, regen=True)} == {"cached"}
 
 
 # --------------------------------------------------------------------------- tolerances
