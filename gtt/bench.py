@@ -96,9 +96,8 @@ def machine() -> dict[str, str]:
         cpu = match.group(1).strip() if match else cpu
     memory = ""
     meminfo = Path("/proc/meminfo")
-    if meminfo.exists():
-        kb = int(re.search(r"MemTotal:\s+(\d+)", meminfo.read_text()).group(1))
-        memory = f"{kb / 2**20:.0f} GiB"
+    if meminfo.exists() and (found := re.search(r"MemTotal:\s+(\d+)", meminfo.read_text())):
+        memory = f"{int(found.group(1)) / 2**20:.0f} GiB"
     info = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu,
@@ -145,11 +144,13 @@ def serve_edit(where: Path, runs: int) -> tuple[list[float], list[str]]:
         start_new_session=True,
     )
     lines: list[str] = []
+    stderr = proc.stderr
+    assert stderr is not None  # started with stderr=PIPE
 
     def wait_for(pattern: str, after: int, timeout: float = 120) -> int:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            line = proc.stderr.readline()
+            line = stderr.readline()
             if not line:
                 break
             lines.append(line)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b"
@@ -227,8 +228,12 @@ def carry_tolerances(expected: str, actual: str) -> tuple[str, list[int]]:
         if old is None or not any(f.amount is not None for f in old.fields):
             out.append(line)
             continue
-        annotations = iter(f.annotation() for f in old.fields)
-        out.append(TOKEN.sub(lambda m, a=annotations: m["number"] + next(a), line))
+        annotations = iter([f.annotation() for f in old.fields])
+
+        def annotated(match: re.Match[str], notes: Iterator[str] = annotations) -> str:
+            return match["number"] + next(notes)
+
+        out.append(TOKEN.sub(annotated, line))
     return "".join(out), lost
 
 

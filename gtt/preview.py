@@ -255,7 +255,7 @@ def remember_highlighting() -> None:
             remembered[key] = highlight(self, src, language, *args, **kwargs)
         return remembered[key]
 
-    remembering_highlight.remembers = True
+    remembering_highlight.remembers = True  # type: ignore[attr-defined]
     Highlight.highlight = remembering_highlight
 
 
@@ -287,7 +287,7 @@ def remember_search_entries() -> None:
         index_page(self, page)
         remembered[key] = [dict(entry) for entry in self.entries[before:]]
 
-    add_entry_from_context.remembers = True
+    add_entry_from_context.remembers = True  # type: ignore[attr-defined]
     SearchIndex.add_entry_from_context = add_entry_from_context
 
 

@@ -262,18 +262,18 @@ def local_imports(source: Path, modules: dict[str, Path]) -> set[Path]:
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 names = (node.module.split(".")[0],)
             for name in names:
-                path = modules.get(name)
-                if name == "rnnbook":  # the book's library (bridge until the runner split)
-                    path = None
+                imported: Path | None = modules.get(name)
+                if name == "rnnbook" and isinstance(node, ast.Import | ast.ImportFrom):
+                    imported = None  # the book's library (bridge until the runner split)
                     found.add(library_file(source, "__init__"))
                     for sub in library_names(node):
                         lib = library_file(source, sub)
                         if lib.exists() and lib not in found:
                             found.add(lib)
                             todo.append(lib)
-                if path is not None and path not in found and path != source:
-                    found.add(path)
-                    todo.append(path)
+                if imported is not None and imported not in found and imported != source:
+                    found.add(imported)
+                    todo.append(imported)
     return found
 
 
@@ -527,6 +527,7 @@ class Preloaded:
                 starting = self.proc is None
                 proc = self.start()
                 wait = timeout + (self.START_TIMEOUT if starting else 0.0)
+                assert proc.stdin is not None  # started with stdin=PIPE
                 try:
                     proc.stdin.write((json.dumps(request) + "\n").encode())
                     proc.stdin.flush()
@@ -555,14 +556,15 @@ class Preloaded:
                 time.sleep(0.02)
             else:
                 code = int(status.read_text())
-            streams = (limits.read_capped(Path(files[name])) for name in ("stdout", "stderr"))
-            return code, *streams
+            stdout, stderr = (limits.read_capped(Path(files[n])) for n in ("stdout", "stderr"))
+            return code, stdout, stderr
 
     @staticmethod
     def _reply(proc: subprocess.Popen, deadline: float) -> bytes | None:
         """The server's one-line reply; b"" if it closed its end, None if none by ``deadline``.
 
         Not ``readline()``: that blocks for as long as a stuck server stays stuck."""
+        assert proc.stdout is not None  # started with stdout=PIPE
         fd, line = proc.stdout.fileno(), b""
         while not line.endswith(b"\n"):
             left = deadline - time.monotonic()
@@ -583,19 +585,22 @@ class Preloaded:
             self.proc.wait()
             for pipe in (self.proc.stdin, self.proc.stdout):
                 with contextlib.suppress(OSError):
-                    pipe.close()
+                    if pipe is not None:
+                        pipe.close()
             self.proc = None
 
     def close(self) -> None:
         if self.proc is not None:
             with contextlib.suppress(OSError):
-                self.proc.stdin.close()
+                if self.proc.stdin is not None:
+                    self.proc.stdin.close()
             try:
                 self.proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self._kill()
                 return
-            self.proc.stdout.close()
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
 
 
 def execute(
@@ -702,7 +707,7 @@ def unreadable_problem(job: Job, exc: SyntaxError | ValueError) -> str:
 def measured(job: Job) -> bool:
     """True if the job's committed outputs declare tolerances: a measurement, whose digits
     depend on the CPU (float32 training), not an exact result."""
-    if job.kind != "snippet":
+    if job.expected is None:  # a lab
         return False
     copies = [job.expected, job.expected.with_suffix(".json")]
     return any(
@@ -714,7 +719,7 @@ def measured(job: Job) -> bool:
 
 def compared_outputs(job: Job, produced: dict[str, bytes]) -> list[tuple[str, Path]]:
     """(generated name, committed copy) pairs a snippet's outputs are checked against."""
-    if job.kind != "snippet":
+    if job.expected is None:  # a lab
         return []
     pairs = [(f"{job.name}.txt", job.expected)]
     if f"{job.name}.json" in produced:
@@ -807,7 +812,7 @@ def run_job(
     Reused, in this order: the outputs in docs/generated/ if the index says they are this
     key's; else this key's run in the store ``kept``; else, with ``any_cpu`` (a preview,
     which may show a run under other CPU settings), any stored run of the ``content`` key."""
-    if not force and cache_hit(job, key, entry):
+    if not force and entry is not None and cache_hit(job, key, entry):
         result = Result(job, "cached", entry.get("seconds", 0.0))
         on_disk = {name: (job.out_dir / name).read_bytes() for name in entry.get("files", {})}
         for name, expected in compared_outputs(job, on_disk):

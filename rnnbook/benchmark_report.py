@@ -64,8 +64,9 @@ def rows(task: Task, runs: Sequence[Run]) -> list[dict[str, str]]:
                 else "—"
             ),
         }
-        if found[0].accuracy is not None:
-            row["recall accuracy (median)"] = f"{statistics.median(r.accuracy for r in found):.2f}"
+        accuracies = [r.accuracy for r in found if r.accuracy is not None]
+        if accuracies:
+            row["recall accuracy (median)"] = f"{statistics.median(accuracies):.2f}"
         table.append(row)
     return table
 

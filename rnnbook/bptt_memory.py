@@ -56,7 +56,7 @@ class SavedBytes(torch.autograd.graph.saved_tensors_hooks):
 
         super().__init__(pack, lambda tensor: tensor)
 
-    def __enter__(self) -> "SavedBytes":
+    def __enter__(self) -> "SavedBytes":  # type: ignore[override]  # the counter, to read after
         super().__enter__()
         return self
 
@@ -149,7 +149,9 @@ def gradients(cell: nn.Module, length: int, segment: int | None) -> tuple[list, 
         loss, stepper = checkpointed_forward(cell, x, segment)
     cell.zero_grad()
     loss.backward()
-    return [p.grad.clone() for p in cell.parameters()], stepper.steps
+    return [
+        torch.zeros_like(p) if p.grad is None else p.grad.clone() for p in cell.parameters()
+    ], stepper.steps
 
 
 def timed(cell: nn.Module, length: int, segment: int | None, repeats: int = REPEATS) -> float:

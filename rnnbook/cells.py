@@ -55,15 +55,19 @@ def gate_slices(layer: nn.LSTM | nn.GRU) -> dict[str, dict[str, torch.Tensor]]:
     check_layer(layer, type(layer))
     names = LSTM_GATES if isinstance(layer, nn.LSTM) else GRU_GATES
     H = layer.hidden_size
+    W_x, W_h, b_ih, b_hh = (
+        layer.get_parameter(name)
+        for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+    )
     gates = {}
     for k, name in enumerate(names):
         rows = slice(k * H, (k + 1) * H)  # the k-th block of H rows
         gates[name] = {
-            "W_x": layer.weight_ih_l0[rows],
-            "W_h": layer.weight_hh_l0[rows],
-            "b_ih": layer.bias_ih_l0[rows],
-            "b_hh": layer.bias_hh_l0[rows],
-            "b": layer.bias_ih_l0[rows] + layer.bias_hh_l0[rows],  # both are added
+            "W_x": W_x[rows],
+            "W_h": W_h[rows],
+            "b_ih": b_ih[rows],
+            "b_hh": b_hh[rows],
+            "b": b_ih[rows] + b_hh[rows],  # both are added
         }
     return gates
 
@@ -196,8 +200,8 @@ def set_forget_bias(lstm: nn.LSTM, value: float) -> None:
         raise ValueError(f"value must be finite, got {value}")
     H = lstm.hidden_size
     with torch.no_grad():
-        lstm.bias_ih_l0[H : 2 * H] = value  # the two are added: all in one
-        lstm.bias_hh_l0[H : 2 * H] = 0.0
+        lstm.get_parameter("bias_ih_l0")[H : 2 * H] = value  # the two are added: all in one
+        lstm.get_parameter("bias_hh_l0")[H : 2 * H] = 0.0
 
 
 # --8<-- [end:forget_bias]

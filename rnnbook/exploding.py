@@ -89,7 +89,7 @@ def make_model(
     torch.manual_seed(seed)
     model = SumRNN(hidden_size)
     with torch.no_grad():
-        nn.init.orthogonal_(model.rnn.weight_hh_l0, gain=init_scale)
+        nn.init.orthogonal_(model.rnn.get_parameter("weight_hh_l0"), gain=init_scale)
     return model
 
 
@@ -105,6 +105,13 @@ class History:
     lrs: list[float] = field(default_factory=list)
     weights: list[torch.Tensor] = field(default_factory=list, repr=False)  # W_hh before the step
     diverged_at: int | None = None
+
+    @property
+    def failed_at(self) -> int:
+        """diverged_at, for a run known to have diverged."""
+        if self.diverged_at is None:
+            raise ValueError("this run did not diverge")
+        return self.diverged_at
 
     @functools.cached_property
     def recurrent_norms(self) -> list[float]:
@@ -160,7 +167,7 @@ def train(
         history.losses.append(loss.item())
         history.grad_norms.append(norm.item())
         history.lrs.append(step_lr)
-        history.weights.append(model.rnn.weight_hh_l0.detach().clone())
+        history.weights.append(model.rnn.get_parameter("weight_hh_l0").detach().clone())
         if not (math.isfinite(loss.item()) and math.isfinite(norm.item())):
             history.diverged_at = step
             break
@@ -200,7 +207,7 @@ def mean_loss(h: History, first: bool) -> float:
 
 def jump(h: History) -> float:
     """How much the gradient norm grew over the last three finite steps of a diverged run."""
-    last = h.diverged_at - 1
+    last = h.failed_at - 1
     return h.grad_norms[last] / h.grad_norms[max(last - 3, 0)]
 
 
@@ -214,8 +221,8 @@ def report(outcome: Outcome) -> tuple[list[str], dict[str, object]]:
     lines = [f"lr = {outcome.lr}: non-finite within {STEPS} steps in {len(bad)} of {n} seeds"]
     values: dict[str, object] = {f"{tag}_seeds": n, f"{tag}_nonfinite": len(bad)}
     if len(bad) > n // 2:  # the blow-ups: when, from where, how fast
-        steps = [h.diverged_at for h in bad]
-        before = statistics.median(h.recurrent_norms[h.diverged_at - 3] for h in bad)
+        steps = [h.failed_at for h in bad]
+        before = statistics.median(h.recurrent_norms[h.failed_at - 3] for h in bad)
         jumps = [jump(h) for h in bad]
         spikes = sum(j > SPIKE for j in jumps)
         where = "every" if spikes == len(bad) else f"{spikes} of {len(bad)}"
@@ -255,7 +262,7 @@ def report(outcome: Outcome) -> tuple[list[str], dict[str, object]]:
 def example_table(h: History, path: str = "exploding_run_example.md") -> None:
     """The last steps of one diverging run, as a Markdown table (an example, not compared)."""
     rows = ["| step | loss | gradient norm | ‖W_hh‖₂ |", "|---:|---:|---:|---:|"]
-    for step in range(h.diverged_at - 5, h.diverged_at + 1):
+    for step in range(h.failed_at - 5, h.failed_at + 1):
         loss, norm, w = h.losses[step], h.grad_norms[step], h.recurrent_norms[step]
         rows.append(f"| {step} | {loss:.2g} | {norm:.2g} | {w:.3g} |")
     Path(path).write_text("\n".join(rows) + "\n", encoding="utf-8")

@@ -117,7 +117,9 @@ def cell_from_rnn(rnn: nn.RNN) -> nn.RNNCell:
     cell = nn.RNNCell(rnn.input_size, rnn.hidden_size, bias=rnn.bias, nonlinearity=rnn.nonlinearity)
     # The same Parameter objects: the cell stays equal to the RNN after optimizer steps, and
     # loss.backward() through the unrolled states fills the RNN's own .grad.
-    cell.weight_ih, cell.weight_hh = rnn.weight_ih_l0, rnn.weight_hh_l0
+    cell.weight_ih = rnn.get_parameter("weight_ih_l0")
+    cell.weight_hh = rnn.get_parameter("weight_hh_l0")
     if rnn.bias:
-        cell.bias_ih, cell.bias_hh = rnn.bias_ih_l0, rnn.bias_hh_l0
+        cell.bias_ih = rnn.get_parameter("bias_ih_l0")
+        cell.bias_hh = rnn.get_parameter("bias_hh_l0")
     return cell

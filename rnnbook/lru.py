@@ -244,6 +244,7 @@ def size_for_parameters(
             best = (count, H, N)
         if count > target:
             break
+    assert best is not None  # the loop ran at least once
     return best[1], best[2]
 
 

@@ -121,14 +121,14 @@ def lyapunov_exponents(
 # --8<-- [start:direct]
 def direct_log_norms(jacobians: Iterable[np.ndarray], v: np.ndarray) -> np.ndarray:
     """log ||J_t ... J_1 v|| for t = 1, 2, ..., multiplied out: +-inf once the float gives up."""
-    v, logs = np.asarray(v, dtype=float), []
+    v, found = np.asarray(v, dtype=float), []
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         for J in jacobians:
             v = J @ v
             biggest = np.max(np.abs(v))  # scale first: squaring 1e-160 would underflow
             norm = biggest * np.linalg.norm(v / biggest) if 0 < biggest < np.inf else biggest
-            logs.append(np.inf if not np.isfinite(norm) else np.log(norm))
-    logs = np.array(logs)
+            found.append(np.inf if not np.isfinite(norm) else np.log(norm))
+    logs = np.array(found)
     overflowed = np.isposinf(logs)
     logs[np.maximum.accumulate(overflowed)] = np.inf  # an overflow is never undone
     return logs

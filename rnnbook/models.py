@@ -48,6 +48,7 @@ class Recurrent(nn.Module):
             raise ValueError(f"unknown model kind {kind!r}; choose one of tanh, lstm, gru")
         self.kind, self.n_in = kind, positive_int(n_in, "n_in")
         hidden = positive_int(HIDDEN[kind] if hidden is None else hidden, "hidden")
+        self.rnn: nn.RNNBase
         if kind == "lstm":
             self.rnn = nn.LSTM(n_in, hidden, batch_first=True)
         elif kind == "gru":
