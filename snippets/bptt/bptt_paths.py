@@ -124,6 +124,11 @@ def plot(shares: dict[str, np.ndarray], readout_share: float, path: str = "bptt_
     plt.close(fig)
 
 
+def percent(fraction: float) -> str:
+    """10.4%, or two significant digits below 1% (0.042%), so a small share is not 0.0%."""
+    return f"{100 * fraction:.1f}%" if fraction >= 0.01 else f"{100 * fraction:.2g}%"
+
+
 # --8<-- [start:main]
 ACTIVATIONS = ("tanh", "sigmoid")
 
@@ -132,7 +137,7 @@ if __name__ == "__main__":
     xs = rng.standard_normal((T, SIZES["input_size"]))
     target = rng.standard_normal(SIZES["output_size"])
     params = init_params(**SIZES, recurrent_scale=1.0, seed=0)
-    shares, sums, explicit, last5 = {}, [], [], []
+    shares, sums, explicit, last5, rest = {}, [], [], [], []
     for activation in ACTIVATIONS:
         trace = forward(params, xs, activation=activation)
         terms = recurrent_terms(params, trace, target)
@@ -146,6 +151,8 @@ if __name__ == "__main__":
         )
         shares[activation] = np.array([np.linalg.norm(term) for term in terms])
         last5.append(np.linalg.norm(sum(terms[-5:])) / np.linalg.norm(grads.W_hh))
+        # what dropping the other terms changes: their sum, relative to the whole gradient
+        rest.append(np.linalg.norm(sum(terms[:-5])) / np.linalg.norm(grads.W_hh))
         if activation == "tanh":
             readout = np.linalg.norm(grads.W_hy)
     print(f"The {T} terms add up to BPTT's dL/dW_hh (tanh, sigmoid): {sums}")
@@ -155,6 +162,10 @@ if __name__ == "__main__":
     for n in SHOWN:
         print(f"{n:5d}   {shares['tanh'][T - 1 - n]:7.1e}   {shares['sigmoid'][T - 1 - n]:7.1e}")
     print("share of ||dL/dW_hh|| in the last 5 terms:", "  ".join(f"{100 * v:.1f}%" for v in last5))
+    print(
+        f"the other {T - 5} terms change dL/dW_hh by:  ",
+        "  ".join(percent(v) for v in rest),
+    )
     print(f"dL/dW_hy is one term, e_T h_T^T, of norm {readout:.1e} (tanh)")
 
     print("\nFive steps, loss at h_5 (tanh): ||dL/dh_1|| computed from dL/dh_5")
@@ -180,6 +191,8 @@ if __name__ == "__main__":
     values = {
         "share_tanh": f"{100 * last5[0]:.1f}%",
         "share_sigmoid": f"{100 * last5[1]:.1f}%",
+        "rest_tanh": percent(rest[0]),
+        "rest_sigmoid": percent(rest[1]),
         "term_20_tanh": scientific(shares["tanh"][T - 1 - 20]),
         "term_20_sigmoid": scientific(shares["sigmoid"][T - 1 - 20]),
         "term_0_tanh": round(float(shares["tanh"][T - 1]), 2),
