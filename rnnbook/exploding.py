@@ -3,8 +3,9 @@
 The task: read T = 20 numbers x_t ~ N(0, 1) and output their sum divided by sqrt(T) (a
 target of variance 1, so always answering 0 scores a mean squared error of 1). The model:
 a one-layer ReLU nn.RNN with 64 units, its recurrent matrix initialised to 1.1 times a
-random orthogonal matrix (every singular value 1.1: past a tanh network's edge at 1, not
-past a ReLU network's, which inactive units put higher), and a linear read-out of the last state. At lr = 0.1 most runs blow up to NaN within 300
+random orthogonal matrix (every singular value 1.1: not past the edge between vanishing
+and exploding, which inactive or saturated units put above 1), and a linear read-out of
+the last state. At lr = 0.1 most runs blow up to NaN within 300
 steps; at lr = 0.01 they stay finite and learn.
 
 API (the chapter on fixes reuses it):

@@ -50,8 +50,9 @@ torch.set_num_threads(1)  # small models are fastest on one thread, and runs rep
 # squared error of 1: anything below 1 has learnt something. The model is a one-layer ReLU
 # RNN with 32 units and a linear read-out of its last state. Its recurrent matrix starts
 # as 1.1 times a random orthogonal matrix (every singular value 1.1), because a running sum
-# needs a state that is kept, not forgotten. (For a tanh network that is past the edge at
-# $\sigma_{\max} = 1$; a ReLU network, whose inactive units pass nothing on, has its edge higher.) We train with plain SGD on a
+# needs a state that is kept, not forgotten. (That is not past the edge between vanishing
+# and exploding: $\sigma_{\max} = 1$ only ends the sufficient condition for vanishing, and
+# inactive or saturated units put the edge higher.) We train with plain SGD on a
 # fresh batch of 32 sequences per step and record the loss and the gradient norm over all
 # parameters (what `clip_grad_norm_` measures). A run stops at the first non-finite value.
 
