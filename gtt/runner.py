@@ -61,6 +61,7 @@ from pathlib import Path
 
 from gtt import compare as compare_text
 from gtt import limits, processes, store, worktree
+from gtt.store import sha
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE_VERSION = "2"  # 2: the store, and bundles in every snippet's outputs
@@ -359,10 +360,6 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     tmp.write_bytes(data)
     tmp.replace(path)  # atomic: a watching `mkdocs serve` never reads half a file
     return True
-
-
-def sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def load_manifest(project: Project, log: Callable[[str], None] = print) -> dict[str, dict]:
