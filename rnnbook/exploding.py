@@ -225,6 +225,12 @@ def report(outcome: Outcome) -> tuple[list[str], dict[str, object]]:
         steps = [h.failed_at for h in bad]
         before = statistics.median(h.recurrent_norms[h.failed_at - 3] for h in bad)
         jumps = [jump(h) for h in bad]
+        # each run's largest step lr*||g|| before its last three (the blow-up itself)
+        calm = [slice(0, h.failed_at - 3) for h in bad]
+        moved = [
+            max(lr * g for lr, g in zip(h.lrs[c], h.grad_norms[c], strict=True))
+            for h, c in zip(bad, calm, strict=True)
+        ]
         spikes = sum(j > SPIKE for j in jumps)
         where = "every" if spikes == len(bad) else f"{spikes} of {len(bad)}"
         lines += [
@@ -232,9 +238,13 @@ def report(outcome: Outcome) -> tuple[list[str], dict[str, object]]:
             f"  ||W_hh||_2 three steps before it: median {before:.2f}",
             f"  in {where} diverging seed the gradient norm grew more than {SPIKE}-fold over "
             "the last three finite steps",
+            f"  largest step lr*||g|| before the last three: median {statistics.median(moved):.2g}, "
+            f"smallest {min(moved):.2g}",
         ]
         values |= {
             f"{tag}_median_step": round(statistics.median(steps)),
+            f"{tag}_largest_step": f"{statistics.median(moved):.2g}",
+            f"{tag}_largest_step_min": f"{min(moved):.2g}",
             f"{tag}_norm_before": f"{before:.1f}",
         }
     else:  # the survivors: did they learn, and how far did the weights move?
