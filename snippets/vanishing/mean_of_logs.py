@@ -8,9 +8,9 @@ Three computations, NumPy only:
    comes from sequences too rare to ever see. Exact (binomial) and sampled.
 2. The same law for matrices: the Jacobian products J_t ... J_1 of a tanh RNN grow like
    exp(n mu_1), where mu_1, the top Lyapunov exponent, is the long-run mean of the log of
-   the growth per step. mu_1 < 0 is exactly the regime in which the network also forgets
-   where it started (two different starting states end in the same state): vanishing
-   gradients come with stable, contracting dynamics.
+   the growth per step. In these runs mu_1 < 0 goes with two different starting states
+   ending in the same state (and mu_1 > 0 with their staying apart, scrambled: chaos, not
+   memory): vanishing gradients come with stable, contracting dynamics.
 3. A product of factors that are not length-preserving can stay bounded: M = diag(2, 1/2)
    times a rotation by 90 degrees stretches one direction by 2 and shrinks another by 2, yet
    every power of it has norm 1 or 2.
@@ -78,7 +78,7 @@ def top_lyapunov_exponent(
     scale: float, steps: int = STEPS, washout: int = WASHOUT, seed: int = 0
 ) -> tuple[float, float]:
     """mu_1 of the Jacobian products of h_t = tanh(s Q h_{t-1} + W_xh x_t), and the distance
-    between two runs on the same inputs from different starts (0 if the net forgets them)."""
+    between two runs on the same inputs from different starts (0 if the starts converge)."""
     if not (math.isfinite(scale) and scale > 0):
         raise ValueError(f"scale must be a positive number, got {scale!r}")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps <= washout:
@@ -184,7 +184,7 @@ if __name__ == "__main__":
     )
 
     print(f"\ntanh RNN, H = {HIDDEN}, W_hh = s Q, random inputs, {STEPS} steps")
-    print("   s    mu_1   e^mu_1   forgets its start")
+    print("   s    mu_1   e^mu_1   two starts converge")
     exponents = {}
     for s in SCALES:
         mu, distance = top_lyapunov_exponent(s)
