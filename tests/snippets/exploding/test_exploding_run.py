@@ -52,14 +52,12 @@ def test_ten_times_lower_learning_rate_stays_finite_and_most_seeds_learn(values,
     assert float(values["low_largest_step"]) < 5
 
 
-def test_neither_the_weight_norm_nor_the_calm_steps_separate_the_rates(values):
-    """The page: the runs at 0.01 reach close to the norm the diverging runs had three steps
-    before their end, and their largest step is of the same size (within a factor of 5) as
-    the diverging runs' largest steps before their last three."""
-    assert float(values["low_largest_norm"]) >= 0.8 * float(values["high_norm_before"])
-    low, high = float(values["low_largest_step"]), float(values["high_largest_step"])
-    assert high / 5 < low < 5 * high
-    assert float(values["high_largest_step_min"]) <= float(values["high_largest_step"])
+def test_the_step_not_the_weight_norm_separates_the_rates(values):
+    """The page: before any blow-up the largest weight norms of the two rates cannot be told
+    apart (rank-sum p >= 0.05) and the largest steps can (p < 0.05), larger at 0.1."""
+    p = {what: float(values[f"{what}s_differ"].removeprefix("p = ")) for what in ("norm", "step")}
+    assert p["norm"] >= 0.05 > p["step"]
+    assert float(values["high_median_largest_step"]) > float(values["low_median_largest_step"])
 
 
 def test_the_history_of_a_blow_up():
