@@ -27,7 +27,11 @@ PARTS = (
 
 
 def copy(dst: Path, *, with_generated: bool = False) -> Path:
-    """Copy what a build needs into ``dst`` (with docs/generated/ only if asked); return it."""
+    """Copy what a build needs into ``dst`` (with docs/generated/ only if asked); return it.
+
+    With the outputs goes the runner's index of them (not its store), so that the copy's
+    build knows they are current and re-runs only what the copy changes."""
+    from gtt.runner import MANIFEST_REL
 
     def skip(folder: str, names: list[str]) -> set[str]:
         skipped = {"__pycache__"} & set(names)
@@ -41,6 +45,10 @@ def copy(dst: Path, *, with_generated: bool = False) -> Path:
             shutil.copytree(src, dst / name, ignore=skip)
         else:
             shutil.copy(src, dst / name)
+    index = ROOT / MANIFEST_REL
+    if with_generated and index.is_file():
+        (dst / MANIFEST_REL).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(index, dst / MANIFEST_REL)
     return dst
 
 
