@@ -212,22 +212,6 @@ def jump(h: History) -> float:
     return h.grad_norms[last] / h.grad_norms[max(last - 3, 0)]
 
 
-def calm_end(h: History) -> int:
-    """The steps before the blow-up: all of a finite run, a diverged one's but its last three."""
-    return len(h.lrs) if h.diverged_at is None else h.failed_at - 3
-
-
-def largest_step(h: History) -> float:
-    """The largest step lr*||g|| a run took before its blow-up (if any)."""
-    end = calm_end(h)
-    return max(lr * g for lr, g in zip(h.lrs[:end], h.grad_norms[:end], strict=True))
-
-
-def largest_norm(h: History) -> float:
-    """The largest ||W_hh||_2 a run reached before its blow-up (if any)."""
-    return max(h.recurrent_norms[: calm_end(h)])
-
-
 # --8<-- [end:seeds]
 
 
@@ -241,7 +225,6 @@ def report(outcome: Outcome) -> tuple[list[str], dict[str, object]]:
         steps = [h.failed_at for h in bad]
         before = statistics.median(h.recurrent_norms[h.failed_at - 3] for h in bad)
         jumps = [jump(h) for h in bad]
-        moved = [largest_step(h) for h in bad]
         spikes = sum(j > SPIKE for j in jumps)
         where = "every" if spikes == len(bad) else f"{spikes} of {len(bad)}"
         lines += [
@@ -249,18 +232,16 @@ def report(outcome: Outcome) -> tuple[list[str], dict[str, object]]:
             f"  ||W_hh||_2 three steps before it: median {before:.2f}",
             f"  in {where} diverging seed the gradient norm grew more than {SPIKE}-fold over "
             "the last three finite steps",
-            f"  largest step lr*||g|| before the last three: {median_range(moved, '{:.2g}', label='range ')}",
         ]
         values |= {
             f"{tag}_median_step": round(statistics.median(steps)),
-            f"{tag}_median_largest_step": f"{statistics.median(moved):.2g}",
             f"{tag}_norm_before": f"{before:.1f}",
         }
     else:  # the survivors: did they learn, and how far did the weights move?
         first = [mean_loss(h, first=True) for h in ok]
         last = [mean_loss(h, first=False) for h in ok]
         largest = [max(h.recurrent_norms) for h in ok]
-        moved = [largest_step(h) for h in ok]
+        moved = [max(lr * g for lr, g in zip(h.lrs, h.grad_norms, strict=True)) for h in ok]
         fell = sum(b < a for a, b in zip(first, last, strict=True))
         lines += [
             f"  mean loss of the first 20 steps: {median_range(first, '{:.2f}', label='range ')}",
@@ -275,7 +256,6 @@ def report(outcome: Outcome) -> tuple[list[str], dict[str, object]]:
             f"{tag}_last20_max": f"{max(last):.2f}",
             f"{tag}_largest_norm": f"{max(largest):.1f}",
             f"{tag}_largest_step": f"{max(moved):.1f}",
-            f"{tag}_median_largest_step": f"{statistics.median(moved):.2g}",
         }
     return lines, values
 
