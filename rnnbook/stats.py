@@ -3,7 +3,8 @@
 A page that reports "k of n seeds" gives the exact (Clopper–Pearson) 95% interval; a page
 that says one arm beats another names the test and its p: Fisher's exact test for two
 counts, the exact Mann–Whitney (rank-sum) test for two samples of a continuous measure
-(final loss, accuracy). Every probability here is computed in exact rational arithmetic,
+(final loss, accuracy); McNemar's exact test when the two arms ran on the same seeds, so
+that each seed is a pair. Every probability here is computed in exact rational arithmetic,
 so it is the same on every machine; the prose helpers turn it into the words a page uses.
 
 With five seeds per arm only 5/5 against 0/5 (p = 0.008), 4/5 against 0/5 and 5/5 against
@@ -86,6 +87,27 @@ def fisher_exact(k1: int, n1: int, k2: int, n2: int) -> Fraction:
     }
     observed = probs[k1]
     return sum((q for q in probs.values() if q <= observed), Fraction(0))
+
+
+def mcnemar_exact(first: Sequence[bool], second: Sequence[bool]) -> Fraction:
+    """Two-sided p of McNemar's exact test for paired outcomes (seed i ran in both arms).
+
+    Only the discordant pairs count: under the null hypothesis each is equally likely to
+    have the event in the first arm only as in the second only, a fair coin."""
+    if isinstance(first, str | bytes) or isinstance(second, str | bytes):
+        raise TypeError("first and second must be sequences of booleans, one per seed")
+    first, second = list(first), list(second)
+    if len(first) != len(second) or not first:
+        raise ValueError(
+            f"first and second need one outcome per seed, got {len(first)} and {len(second)}"
+        )
+    if not all(isinstance(v, bool) for v in (*first, *second)):
+        raise TypeError("first and second must hold booleans (True: the event happened)")
+    only_first = sum(a and not b for a, b in zip(first, second, strict=True))
+    only_second = sum(b and not a for a, b in zip(first, second, strict=True))
+    n = only_first + only_second
+    tail = sum(math.comb(n, i) for i in range(min(only_first, only_second) + 1))
+    return min(Fraction(2 * tail, 2**n), Fraction(1))
 
 
 def _midranks(values: Sequence[float]) -> list[Fraction]:
@@ -190,6 +212,11 @@ def counts_differ(k1: int, n1: int, k2: int, n2: int) -> Comparison:
     return Comparison("Fisher's exact test", fisher_exact(k1, n1, k2, n2))
 
 
+def paired_counts_differ(first: Sequence[bool], second: Sequence[bool]) -> Comparison:
+    """McNemar's exact test between two arms run on the same seeds."""
+    return Comparison("McNemar's exact test", mcnemar_exact(first, second))
+
+
 def samples_differ(xs: Sequence[float], ys: Sequence[float]) -> Comparison:
     """The exact rank-sum test between two samples of a continuous measure."""
     return Comparison("exact rank-sum test", rank_sum_exact(xs, ys))
@@ -210,6 +237,17 @@ def comparison_phrase(k1: int, n1: int, k2: int, n2: int) -> str:
         return text + ")"
     seeds = f"{number_word(n1)} seed{'s' if n1 > 1 else ''} a side" if n1 == n2 else "these seeds"
     return f"{text}; {seeds} cannot tell them apart)"
+
+
+def paired_comparison_phrase(first: Sequence[bool], second: Sequence[bool]) -> str:
+    """'10/10 against 0/10 on the same seeds (McNemar p = 0.002)', or with '…; these seeds
+    cannot tell them apart' when the test does not decide."""
+    result = paired_counts_differ(first, second)
+    n = len(first)
+    text = (
+        f"{sum(first)}/{n} against {sum(second)}/{n} on the same seeds (McNemar {result.p_text()}"
+    )
+    return text + (")" if result.decides else "; these seeds cannot tell them apart)")
 
 
 def number_word(n: int) -> str:

@@ -39,6 +39,39 @@ def test_fisher_exact_agrees_with_scipy():
         assert ours == pytest.approx(min(theirs, 1.0), rel=1e-9, abs=1e-15)
 
 
+def test_mcnemar_exact_agrees_with_a_sign_test_on_the_discordant_pairs():
+    rng = random.Random(1)
+    for _ in range(200):
+        n = rng.randint(1, 30)
+        first = [rng.random() < 0.6 for _ in range(n)]
+        second = [rng.random() < 0.4 for _ in range(n)]
+        b = sum(a and not c for a, c in zip(first, second, strict=True))
+        c = sum(s and not a for a, s in zip(first, second, strict=True))
+        theirs = 1.0 if b + c == 0 else sp.binomtest(b, b + c, 0.5).pvalue
+        assert float(stats.mcnemar_exact(first, second)) == pytest.approx(theirs, rel=1e-9)
+    # ten seeds, each blowing up in one arm only: 2 / 2^10; concordant pairs do not count
+    assert stats.mcnemar_exact([True] * 10, [False] * 10) == Fraction(2, 1024)
+    assert stats.mcnemar_exact([True] * 8 + [False] * 2, [False] * 10) == Fraction(2, 256)
+    assert stats.paired_comparison_phrase([True] * 10, [False] * 10) == (
+        "10/10 against 0/10 on the same seeds (McNemar p = 0.002)"
+    )
+    assert "cannot tell them apart" in stats.paired_comparison_phrase([True, False], [False] * 2)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "error"),
+    [
+        ([True], [True, False], ValueError),
+        ([], [], ValueError),
+        ([1], [0], TypeError),
+        ("10", "01", TypeError),
+    ],
+)
+def test_mcnemar_refuses_unpaired_or_non_boolean_outcomes(first, second, error):
+    with pytest.raises(error, match="first and second"):
+        stats.mcnemar_exact(first, second)
+
+
 def test_binomial_interval_agrees_with_scipy():
     for n in (1, 2, 5, 10, 20, 50):
         for k in range(n + 1):

@@ -53,12 +53,13 @@ def test_ten_times_lower_learning_rate_stays_finite_and_most_seeds_learn(values,
 
 
 def test_the_blow_ups_decide_between_the_rates(values):
-    """The page states one difference between the rates, the blow-up counts, with Fisher's
-    exact test; it must decide (p < 0.05), and the phrase must say the counts it tests."""
+    """The page states one difference between the rates, the blow-up counts, with McNemar's
+    exact test (seed k runs from the same start at both rates); it must decide (p < 0.05),
+    and the phrase must say the counts it tests."""
     phrase = values["rates_compared"]
     assert phrase.startswith(f"{values['high_nonfinite']}/10 against {values['low_nonfinite']}/10")
     assert "cannot tell" not in phrase
-    assert float(phrase.split("Fisher p = ")[1].rstrip(")")) < 0.05
+    assert float(phrase.split("McNemar p = ")[1].rstrip(")")) < 0.05
 
 
 def test_the_history_of_a_blow_up():
