@@ -140,3 +140,24 @@ def test_bad_task_and_model_arguments_get_a_clear_error():
         er.make_batch(2.0, 5, torch.Generator())
     with pytest.raises(ValueError, match="init_scale must be positive"):
         er.make_model(0, init_scale=0.0)
+
+
+def test_the_starting_point_is_not_past_the_edge():
+    """W_hh = 1.1 Q has every singular value 1.1, yet at initialisation the ReLU network's
+    gradient through all 20 steps shrinks: half-inactive units pass nothing on, so the edge
+    between vanishing and exploding lies above 1.1 here (correction 37)."""
+    for seed in range(5):
+        model = er.make_model(seed)
+        w_hh = model.rnn.get_parameter("weight_hh_l0").detach()
+        x, _ = er.make_batch(er.BATCH, er.SEQ_LEN, torch.Generator().manual_seed(seed))
+        with torch.no_grad():
+            states, _ = model.rnn(x)  # (batch, T, H): h_1 .. h_T
+        # d h_T / d h_0 = prod_t diag(relu'(z_t)) W_hh; relu'(z_t) = 1 where h_t > 0
+        ratios = []
+        for b in range(x.shape[0]):
+            product = torch.eye(er.HIDDEN, dtype=torch.float64)
+            for t in range(er.SEQ_LEN):
+                active = (states[b, t] > 0).double()
+                product = (active[:, None] * w_hh.double()) @ product
+            ratios.append(torch.linalg.matrix_norm(product, ord=2).item())
+        assert max(ratios) < 1, (seed, max(ratios))  # every sequence: the gradient shrinks
